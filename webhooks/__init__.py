@@ -1,0 +1,2 @@
+"""The ASGI webhook receiver: signature schemes (Meta, TikTok, Standard Webhooks, sandbox), the inbox, and the
+event → trigger mapping."""
