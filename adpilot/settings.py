@@ -25,9 +25,7 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Effective configuration. Secrets are ``SecretStr`` so they never print by accident."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="ADPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="ADPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: SecretStr | None = Field(
         default=None,

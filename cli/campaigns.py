@@ -1,0 +1,161 @@
+"""``adpilot campaigns list|show|create|pause|resume|set-budget``. These write the store only (with an audit
+entry); pushing to a platform happens through change-sets and the apply job."""
+
+from __future__ import annotations
+
+import getpass
+from decimal import Decimal
+from typing import Any
+
+import typer
+
+from adpilot.money import format_micros, parse_money
+from cli import context
+from cli.output import console, emit_record, emit_table
+from db.audit import AuditRepository
+from db.campaigns import CampaignRepository
+from db.enums import AuditEvent, CampaignStatus
+from db.schema import Campaign
+
+__all__ = ["campaigns_app"]
+
+campaigns_app = typer.Typer(help="Campaigns in the campaign store.", no_args_is_help=True)
+
+LIST_COLUMNS = [
+    "id",
+    "account_id",
+    "name",
+    "objective",
+    "status",
+    "daily_budget",
+    "target_cpa",
+    "bid_multiplier",
+]
+JSON_OPT = typer.Option(False, "--json", help="print JSON")
+ACTOR_OPT = typer.Option(None, "--actor", help="who makes the change (default: the OS user)")
+
+
+def campaign_row(c: Campaign) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "account_id": c.account_id,
+        "external_id": c.external_id,
+        "name": c.name,
+        "objective": c.objective,
+        "status": c.status,
+        "daily_budget_micros": c.daily_budget_micros,
+        "bid_strategy": c.bid_strategy,
+        "target_cpa_micros": c.target_cpa_micros,
+        "target_roas": c.target_roas,
+        "bid_multiplier": c.bid_multiplier,
+        "frequency_cap_per_day": c.frequency_cap_per_day,
+        "protected": c.protected,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def _human(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "daily_budget": format_micros(row["daily_budget_micros"]),
+        "target_cpa": format_micros(row["target_cpa_micros"]),
+    }
+
+
+@campaigns_app.command("list")
+def list_campaigns(
+    account: int | None = typer.Option(None, help="only this account id"),
+    status: str | None = typer.Option(None, help="active | paused | removed"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """List campaigns."""
+    with context.database().transaction() as session:
+        rows = [campaign_row(c) for c in CampaignRepository(session).list(account_id=account, status=status)]
+    emit_table("campaigns", LIST_COLUMNS, rows if as_json else [_human(r) for r in rows], as_json=as_json)
+
+
+@campaigns_app.command("show")
+def show(campaign_id: int = typer.Argument(..., help="campaign id"), as_json: bool = JSON_OPT) -> None:
+    """Show one campaign."""
+    with context.database().transaction() as session:
+        row = campaign_row(CampaignRepository(session).get(campaign_id))
+    emit_record(f"campaign {campaign_id}", row if as_json else _human(row), as_json=as_json)
+
+
+@campaigns_app.command("create")
+def create(
+    account: int = typer.Option(..., help="ad account id"),
+    name: str = typer.Option(..., help="campaign name"),
+    objective: str = typer.Option(
+        "conversions", help="conversions | sales | leads | app_installs | traffic | awareness"
+    ),
+    budget: str = typer.Option(..., help="daily budget in account currency, e.g. 50 or 49.99"),
+    target_cpa: str | None = typer.Option(None, "--target-cpa", help="target cost per acquisition, e.g. 12.50"),
+    bid_strategy: str = typer.Option("target_cpa", "--bid-strategy", help="manual_cpc | target_cpa | ..."),
+    external_id: str | None = typer.Option(None, "--external-id", help="platform id (default: generated)"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Create a campaign in the store."""
+    import uuid
+
+    with context.database().transaction() as session:
+        campaign = CampaignRepository(session).create(
+            account_id=account,
+            external_id=external_id or f"local-{uuid.uuid4().hex[:12]}",
+            name=name,
+            objective=objective,
+            daily_budget_micros=parse_money(budget),
+            bid_strategy=bid_strategy,
+            target_cpa_micros=parse_money(target_cpa) if target_cpa else None,
+            bid_multiplier=Decimal("1"),
+        )
+        row = campaign_row(campaign)
+    if not as_json:
+        console.print(f"[green]created campaign {row['id']}[/]")
+    emit_record("campaign", row if as_json else _human(row), as_json=as_json)
+
+
+def _set_status(campaign_id: int, status: CampaignStatus, actor: str | None) -> None:
+    with context.database().transaction() as session:
+        before, campaign = CampaignRepository(session).set_status(campaign_id, status)
+        AuditRepository(session).append(
+            AuditEvent.MANUAL_EDIT,
+            actor=actor or getpass.getuser(),
+            message=f"status {before} -> {status.value}",
+            campaign_id=campaign.id,
+            details={"field": "status", "before": before, "after": status.value},
+        )
+    console.print(f"campaign {campaign_id}: status {before} → [bold]{status.value}[/]")
+
+
+@campaigns_app.command("pause")
+def pause(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
+    """Pause a campaign."""
+    _set_status(campaign_id, CampaignStatus.PAUSED, actor)
+
+
+@campaigns_app.command("resume")
+def resume(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
+    """Resume a paused campaign."""
+    _set_status(campaign_id, CampaignStatus.ACTIVE, actor)
+
+
+@campaigns_app.command("set-budget")
+def set_budget(
+    campaign_id: int = typer.Argument(...),
+    amount: str = typer.Argument(..., help="new daily budget, e.g. 75 or 74.50"),
+    actor: str | None = ACTOR_OPT,
+) -> None:
+    """Set a campaign's daily budget."""
+    micros = parse_money(amount)
+    with context.database().transaction() as session:
+        before, campaign = CampaignRepository(session).set_budget(campaign_id, micros)
+        AuditRepository(session).append(
+            AuditEvent.MANUAL_EDIT,
+            actor=actor or getpass.getuser(),
+            message=f"daily budget {format_micros(before)} -> {format_micros(micros)}",
+            campaign_id=campaign.id,
+            details={"field": "daily_budget_micros", "before": before, "after": micros},
+        )
+    console.print(f"campaign {campaign_id}: daily budget {format_micros(before)} → [bold]{format_micros(micros)}[/]")

@@ -1,0 +1,43 @@
+"""The ``adpilot`` command: wires the sub-apps together and sets up error reporting and logging."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.accounts import accounts_app
+from cli.bench import bench_app
+from cli.campaigns import campaigns_app
+from cli.config import config_app
+from cli.database import db_app
+from cli.doctor import doctor
+from cli.errors import ErrorReportingGroup, set_debug
+
+__all__ = ["app", "run"]
+
+app = typer.Typer(
+    name="adpilot",
+    cls=ErrorReportingGroup,
+    help="adpilot — multi-agent advertising automation on a Postgres campaign store.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks instead of short errors"),
+) -> None:
+    set_debug(debug)
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(bench_app, name="bench")
+app.command("doctor")(doctor)
+
+
+def run() -> None:
+    app()

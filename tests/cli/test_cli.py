@@ -1,0 +1,172 @@
+"""The admin CLI through Typer's runner against the real test database, with real output checked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def _json(result) -> object:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture()
+def account_id(cli_env: str) -> int:
+    out = _json(invoke("accounts", "add", "--name", "Acme", "--external-id", "acme-1", "--json"))
+    return int(out["id"])
+
+
+def test_accounts_add_and_list(account_id: int) -> None:
+    rows = _json(invoke("accounts", "list", "--json"))
+    assert rows == [
+        {
+            "id": account_id,
+            "platform": "sandbox",
+            "external_id": "acme-1",
+            "name": "Acme",
+            "currency": "USD",
+            "time_zone": "UTC",
+            "daily_ceiling_micros": None,
+            "daily_ceiling": None,
+        }
+    ]
+    table = invoke("accounts", "list")
+    assert table.exit_code == 0 and "acme-1" in table.stdout and "ad accounts" in table.stdout
+
+
+def test_campaign_lifecycle_through_the_cli(account_id: int) -> None:
+    created = _json(
+        invoke(
+            "campaigns",
+            "create",
+            "--account",
+            str(account_id),
+            "--name",
+            "Spring sale",
+            "--budget",
+            "50",
+            "--target-cpa",
+            "12.50",
+            "--json",
+        )
+    )
+    cid = str(created["id"])
+    assert created["daily_budget_micros"] == 50_000_000 and created["target_cpa_micros"] == 12_500_000
+
+    result = invoke("campaigns", "set-budget", cid, "74.99", "--actor", "alice")
+    assert result.exit_code == 0 and "50.00 → 74.99" in result.stdout
+    result = invoke("campaigns", "pause", cid, "--actor", "alice")
+    assert result.exit_code == 0 and "active → paused" in result.stdout
+
+    shown = _json(invoke("campaigns", "show", cid, "--json"))
+    assert shown["status"] == "paused" and shown["daily_budget_micros"] == 74_990_000
+    assert [c["id"] for c in _json(invoke("campaigns", "list", "--status", "paused", "--json"))] == [int(cid)]
+    assert _json(invoke("campaigns", "list", "--status", "active", "--json")) == []
+
+    result = invoke("campaigns", "resume", cid)
+    assert result.exit_code == 0 and "paused → active" in result.stdout
+    table = invoke("campaigns", "list")
+    assert "Spring sale" in table.stdout and "74.99" in table.stdout
+
+
+def test_manual_edits_are_audited(account_id: int, database) -> None:
+    from db.audit import AuditRepository
+
+    cid = str(
+        _json(invoke("campaigns", "create", "--account", str(account_id), "--name", "A", "--budget", "10", "--json"))[
+            "id"
+        ]
+    )
+    assert invoke("campaigns", "set-budget", cid, "20", "--actor", "bob").exit_code == 0
+    with database.transaction() as s:
+        (entry,) = AuditRepository(s).recent()
+    assert entry.actor == "bob" and entry.details == {
+        "field": "daily_budget_micros",
+        "before": 10_000_000,
+        "after": 20_000_000,
+    }
+
+
+def test_errors_print_message_and_remedy_without_traceback(account_id: int) -> None:
+    result = invoke("campaigns", "show", "999")
+    assert result.exit_code == 1
+    assert "campaign 999 does not exist" in result.stderr and "adpilot campaigns list" in result.stderr
+    assert "Traceback" not in result.output
+
+    result = invoke("campaigns", "create", "--account", str(account_id), "--name", "x", "--budget", "12.3456789")
+    assert result.exit_code == 1 and "more than 6 decimals" in result.stderr
+
+    result = invoke("campaigns", "create", "--account", "4242", "--name", "x", "--budget", "5")
+    assert result.exit_code == 1 and "foreign key" in result.stderr.lower().replace("_", " ")
+
+    result = invoke("accounts", "add", "--name", "Acme", "--external-id", "acme-1")
+    assert result.exit_code == 1 and "already exists" in result.stderr
+
+
+def test_debug_flag_shows_the_exception(cli_env: str) -> None:
+    result = invoke("--debug", "campaigns", "show", "999")
+    assert result.exit_code == 1
+    assert result.exception is not None and type(result.exception).__name__ == "NotFound"
+
+
+def test_unreachable_database_names_the_remedy(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADPILOT_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = invoke("campaigns", "list")
+    assert result.exit_code == 1
+    assert "database not reachable at" in result.stderr
+    assert "unset ADPILOT_DATABASE_URL to use the embedded one" in result.stderr
+
+
+def test_invalid_setting_is_a_config_error(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADPILOT_DATABASE_URL", "mysql://root@localhost/x")
+    result = invoke("config", "show")
+    assert result.exit_code == 1 and "ADPILOT_DATABASE_URL" in result.stderr
+
+
+def test_config_show_masks_secrets(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADPILOT_DATABASE_URL", "postgresql://app:s3cret@db.example:5432/ads")
+    monkeypatch.setenv("ADPILOT_LLM_API_KEY", "sk-very-secret")
+    monkeypatch.setenv("ADPILOT_WEBHOOK_GENERIC_SECRETS", '["whsec_a", "whsec_b"]')
+    result = invoke("config", "show", "--json")
+    assert result.exit_code == 0
+    assert "s3cret" not in result.stdout and "sk-very-secret" not in result.stdout and "whsec_a" not in result.stdout
+    shown = json.loads(result.stdout)
+    assert shown["database_url"] == "postgresql+psycopg://app:***@db.example:5432/ads"
+    assert shown["llm_api_key"] == "********"
+    assert shown["webhook_generic_secrets"] == ["********", "********"]
+
+
+def test_db_status_and_doctor_on_a_migrated_database(cli_env: str) -> None:
+    status = _json(invoke("db", "status", "--json"))
+    assert status["up_to_date"] is True and status["current"] == status["head"] and status["drift"] == []
+    report = _json(invoke("doctor", "--json"))
+    assert report["database_mode"] == "external" and report["reachable"] is True and report["migrated"] is True
+    assert report["findings"] == []
+
+
+def test_db_commands_on_an_empty_database(cli_env: str, fresh_databases, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADPILOT_DATABASE_URL", fresh_databases.create("adpilot_cli"))
+    result = invoke("db", "status", "--json")
+    assert result.exit_code == 2 and json.loads(result.stdout)["current"] is None
+    result = invoke("campaigns", "list")
+    assert result.exit_code == 1 and "adpilot db upgrade" in result.stderr
+    doctor = invoke("doctor", "--json")
+    assert doctor.exit_code == 2 and json.loads(doctor.stdout)["findings"][0]["remedy"] == "adpilot db upgrade"
+
+    assert invoke("db", "upgrade").exit_code == 0
+    assert _json(invoke("db", "status", "--json"))["up_to_date"] is True
+    result = invoke("db", "downgrade", "base")
+    assert result.exit_code == 0 and "downgraded to base" in result.stdout
+    result = invoke("db", "downgrade", "bogus")
+    assert result.exit_code == 1 and "unknown revision" in result.stderr
