@@ -34,7 +34,7 @@ def account_row(account: AdAccount) -> dict[str, Any]:
 def list_accounts(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List ad accounts."""
     with context.database().transaction() as session:
-        rows = [account_row(a) for a in AccountRepository(session).list()]
+        rows = [account_row(a) for a in AccountRepository(session).list_accounts()]
     for row in rows:
         row["daily_ceiling"] = row["daily_ceiling_micros"]
     emit_table("ad accounts", COLUMNS, rows, as_json=as_json)

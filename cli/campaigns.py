@@ -71,7 +71,7 @@ def list_campaigns(
 ) -> None:
     """List campaigns."""
     with context.database().transaction() as session:
-        rows = [campaign_row(c) for c in CampaignRepository(session).list(account_id=account, status=status)]
+        rows = [campaign_row(c) for c in CampaignRepository(session).list_campaigns(account_id=account, status=status)]
     emit_table("campaigns", LIST_COLUMNS, rows if as_json else [_human(r) for r in rows], as_json=as_json)
 
 

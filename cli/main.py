@@ -7,10 +7,12 @@ import typer
 from cli.accounts import accounts_app
 from cli.bench import bench_app
 from cli.campaigns import campaigns_app
+from cli.changesets import changesets_app
 from cli.config import config_app
 from cli.database import db_app
 from cli.doctor import doctor
 from cli.errors import ErrorReportingGroup, set_debug
+from cli.kill_switch import kill_switch_app
 
 __all__ = ["app", "run"]
 
@@ -35,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(changesets_app, name="changesets")
+app.add_typer(kill_switch_app, name="kill-switch")
 app.add_typer(bench_app, name="bench")
 app.command("doctor")(doctor)
 

@@ -59,5 +59,5 @@ class AccountRepository:
         stmt = select(AdAccount).where(AdAccount.platform == platform, AdAccount.external_id == external_id)
         return self.session.scalars(stmt).one_or_none()
 
-    def list(self) -> list[AdAccount]:
+    def list_accounts(self) -> list[AdAccount]:
         return list(self.session.scalars(select(AdAccount).order_by(AdAccount.id)))

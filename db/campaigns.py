@@ -66,7 +66,7 @@ class CampaignRepository:
             raise NotFound(f"campaign {campaign_id} does not exist", remedy="list them with `adpilot campaigns list`")
         return campaign
 
-    def list(self, *, account_id: int | None = None, status: str | None = None) -> list[Campaign]:
+    def list_campaigns(self, *, account_id: int | None = None, status: str | None = None) -> list[Campaign]:
         stmt = select(Campaign).order_by(Campaign.id)
         if account_id is not None:
             stmt = stmt.where(Campaign.account_id == account_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 from sqlalchemy import exc as sa_exc
 
 from adpilot.errors import AdpilotError, ConstraintViolation, DatabaseUnavailable, InvalidInput
@@ -16,10 +17,12 @@ _REMEDIES = {
 }
 
 
-def translate_db_error(exc: Exception, *, where: str = "") -> AdpilotError:
+def translate_db_error(exc: Exception, *, where: str = "") -> Exception:
     """Map a database exception to a typed, remedy-carrying error. Unknown errors pass through unchanged."""
     if isinstance(exc, AdpilotError):
         return exc
+    if not isinstance(exc, sa_exc.SQLAlchemyError | psycopg.Error):
+        return exc  # a programming error, not the database's: let it surface as itself
     orig = getattr(exc, "orig", None)
     if isinstance(orig, AdpilotError):  # raised by our own column types while binding parameters
         return orig

@@ -61,6 +61,7 @@ class ChangeItem(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     change_set_id: Mapped[int] = mapped_column(ForeignKey("change_sets.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int]
     action: Mapped[str] = mapped_column(String(32))
     target_type: Mapped[str] = mapped_column(String(32))

@@ -335,6 +335,7 @@ def upgrade() -> None:
     op.create_table('change_items',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('change_set_id', sa.BigInteger(), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('target_type', sa.String(length=32), nullable=False),
@@ -352,11 +353,13 @@ def upgrade() -> None:
     sa.CheckConstraint("action IN ('set_budget', 'set_target_cpa', 'set_bid_multiplier', 'set_segment_modifier', 'set_segment_exclusion', 'set_daypart_modifier', 'set_placement_modifier', 'set_frequency_cap', 'create_creative', 'pause_creative', 'resume_creative', 'pause_campaign', 'resume_campaign')", name=op.f('ck_change_items_action_valid')),
     sa.CheckConstraint("status IN ('proposed', 'blocked', 'validated', 'pending', 'applied', 'failed', 'rolled_back', 'skipped')", name=op.f('ck_change_items_status_valid')),
     sa.CheckConstraint('seq >= 0', name=op.f('ck_change_items_seq_nonneg')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_change_items_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['change_set_id'], ['change_sets.id'], name=op.f('fk_change_items_change_set_id_change_sets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_change_items')),
     sa.UniqueConstraint('change_set_id', 'seq', name=op.f('uq_change_items_change_set_id_seq')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_change_items_idempotency_key'))
     )
+    op.create_index(op.f('ix_change_items_campaign_id'), 'change_items', ['campaign_id'], unique=False)
     op.create_index(op.f('ix_change_items_change_set_id'), 'change_items', ['change_set_id'], unique=False)
 
     # audit_log is append-only: refuse UPDATE and DELETE in the database itself, not only by convention.
@@ -382,6 +385,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
 
     op.drop_index(op.f('ix_change_items_change_set_id'), table_name='change_items')
+    op.drop_index(op.f('ix_change_items_campaign_id'), table_name='change_items')
     op.drop_table('change_items')
     op.drop_index(op.f('ix_approvals_change_set_id'), table_name='approvals')
     op.drop_table('approvals')

@@ -45,7 +45,7 @@ def test_account_and_campaign_round_trip(database: Database) -> None:
         assert got.target_cpa_micros == 12_500_000
         assert got.bid_multiplier == Decimal("1")
         assert got.created_at.tzinfo is not None and got.created_at.utcoffset() == timedelta(0)
-        assert [c.id for c in CampaignRepository(s).list(account_id=got.account_id)] == [camp_id]
+        assert [c.id for c in CampaignRepository(s).list_campaigns(account_id=got.account_id)] == [camp_id]
 
 
 def test_duplicate_account_is_a_typed_unique_violation(database: Database) -> None:
@@ -56,7 +56,7 @@ def test_duplicate_account_is_a_typed_unique_violation(database: Database) -> No
     assert err.value.constraint == "uq_ad_accounts_platform_external_id"
     assert "already exists" in err.value.remedy
     with database.transaction() as s:  # the failed write lost nothing
-        assert len(AccountRepository(s).list()) == 1
+        assert len(AccountRepository(s).list_accounts()) == 1
 
 
 def test_campaign_for_missing_account_is_a_foreign_key_violation(database: Database) -> None:

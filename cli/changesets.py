@@ -1,0 +1,198 @@
+"""``adpilot changesets list|show|approve|reject|apply|undo``. Approvals record the human named by ``--actor``.
+``apply`` and ``undo`` queue a job for the daemon — the apply job is the only path that mutates an ad account."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from changesets import approve as approve_cs
+from changesets import reject as reject_cs
+from cli import context
+from cli.output import console, emit_json, emit_table
+from db.changesets import ChangeSetRepository
+from db.schema import ChangeSet
+from db.work_queue import WorkQueue
+
+__all__ = ["changesets_app", "render_change_set"]
+
+changesets_app = typer.Typer(help="Review, approve, apply and undo change-sets.", no_args_is_help=True)
+JSON_OPT = typer.Option(False, "--json", help="print JSON")
+ACTOR_OPT = typer.Option(None, "--actor", help="your name, recorded with the decision (default: the OS user)")
+
+
+def change_set_record(cs: ChangeSet) -> dict[str, Any]:
+    return {
+        "id": cs.id,
+        "status": cs.status,
+        "account_id": cs.account_id,
+        "campaign_id": cs.campaign_id,
+        "origin": cs.origin,
+        "summary": cs.summary,
+        "rationale": cs.rationale,
+        "flags": cs.flags,
+        "predicted_effect": cs.predicted_effect,
+        "realised_effect": cs.realised_effect,
+        "created_at": cs.created_at,
+        "expires_at": cs.expires_at,
+        "applied_at": cs.applied_at,
+        "items": [
+            {
+                "id": i.id,
+                "seq": i.seq,
+                "action": i.action,
+                "campaign_id": i.campaign_id,
+                "target_type": i.target_type,
+                "target_id": i.target_id,
+                "before": i.before,
+                "after": i.after,
+                "status": i.status,
+                "rationale": i.rationale,
+                "predicted_effect": i.predicted_effect,
+                "guardrail_verdict": i.guardrail_verdict,
+                "error": i.error,
+            }
+            for i in cs.items
+        ],
+    }
+
+
+def render_change_set(record: dict[str, Any]) -> None:
+    """A change-set as a Rich diff: before in red, after in green, the guardrail decision beside it."""
+    console.print(f"[bold]change-set {record['id']}[/] [{record['status']}] by {record['origin']}: {record['summary']}")
+    if record["rationale"]:
+        console.print(f"  rationale: {record['rationale']}")
+    table = Table(show_lines=False)
+    for col in ("#", "action", "target", "before", "after", "guardrails", "status"):
+        table.add_column(col)
+    for item in record["items"]:
+        verdict = item["guardrail_verdict"] or {}
+        rules = ", ".join(verdict.get("rules", [])) or verdict.get("decision", "")
+        if verdict.get("clamped"):
+            rules += " (clamped)"
+        table.add_row(
+            str(item["seq"]),
+            item["action"],
+            f"{item['target_type']} {item['target_id']}",
+            f"[red]{_fmt(item['before'])}[/]",
+            f"[green]{_fmt(item['after'])}[/]",
+            rules,
+            item["status"] + (f": {item['error']}" if item["error"] else ""),
+        )
+    console.print(table)
+
+
+def _fmt(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
+
+
+@changesets_app.command("list")
+def list_change_sets(
+    status: str | None = typer.Option(None, help="only this status, e.g. pending_approval"),
+    campaign: int | None = typer.Option(None, help="only this campaign id"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """List change-sets, newest first."""
+    with context.database().transaction() as session:
+        rows = [
+            change_set_record(cs)
+            for cs in ChangeSetRepository(session).list_change_sets(status=status, campaign_id=campaign, limit=limit)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    table_rows = [{**r, "items": len(r["items"])} for r in rows]
+    emit_table(
+        "change-sets",
+        ["id", "status", "campaign_id", "origin", "items", "summary", "created_at"],
+        table_rows,
+        as_json=False,
+    )
+
+
+@changesets_app.command("show")
+def show(change_set_id: int = typer.Argument(...), as_json: bool = JSON_OPT) -> None:
+    """Show one change-set with its items as a diff."""
+    with context.database().transaction() as session:
+        record = change_set_record(ChangeSetRepository(session).get(change_set_id))
+        record["approvals"] = [
+            {"actor": a.actor, "decision": a.decision, "comment": a.comment, "decided_at": a.decided_at}
+            for a in ChangeSetRepository(session).approvals(change_set_id)
+        ]
+    if as_json:
+        emit_json(record)
+    else:
+        render_change_set(record)
+
+
+@changesets_app.command("approve")
+def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | None = typer.Option(None)) -> None:
+    """Approve a pending change-set (recorded with your name); the daemon applies it."""
+    db = context.database()
+    cs = approve_cs(db, change_set_id, actor=actor or getpass.getuser(), comment=comment)
+    with db.transaction() as session:
+        WorkQueue(session).enqueue(
+            "apply_changeset",
+            campaign_id=cs.campaign_id,
+            account_id=cs.account_id,
+            trigger="approval",
+            payload={"change_set_id": cs.id},
+            dedupe_key=f"apply:{cs.id}",
+        )
+    console.print(f"change-set {change_set_id} [green]approved[/]; queued for the apply job")
+
+
+@changesets_app.command("reject")
+def reject(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | None = typer.Option(None)) -> None:
+    """Reject a pending change-set."""
+    reject_cs(context.database(), change_set_id, actor=actor or getpass.getuser(), comment=comment)
+    console.print(f"change-set {change_set_id} [red]rejected[/]")
+
+
+@changesets_app.command("apply")
+def apply(change_set_id: int) -> None:
+    """Queue an approved change-set for the apply job (re-checked against the guardrails there)."""
+    db = context.database()
+    with db.transaction() as session:
+        cs = ChangeSetRepository(session).get(change_set_id)
+        if cs.status not in ("approved", "validated", "failed"):
+            from adpilot.errors import InvalidInput
+
+            raise InvalidInput(
+                f"change-set {change_set_id} is {cs.status}; only approved change-sets are applied",
+                remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
+            )
+        run_id = WorkQueue(session).enqueue(
+            "apply_changeset",
+            campaign_id=cs.campaign_id,
+            account_id=cs.account_id,
+            trigger="manual",
+            payload={"change_set_id": cs.id},
+            dedupe_key=f"apply:{cs.id}:{cs.status}",
+        )
+    console.print(f"change-set {change_set_id} queued for apply" + ("" if run_id else " (already queued)"))
+
+
+@changesets_app.command("undo")
+def undo(change_set_id: int, actor: str | None = ACTOR_OPT) -> None:
+    """Queue the undo of an applied change-set (its stored inverse items, applied through the same path)."""
+    db = context.database()
+    with db.transaction() as session:
+        cs = ChangeSetRepository(session).get(change_set_id)
+        if cs.status not in ("applied", "failed"):
+            from adpilot.errors import InvalidInput
+
+            raise InvalidInput(f"change-set {change_set_id} is {cs.status}; only applied change-sets can be undone")
+        WorkQueue(session).enqueue(
+            "undo_changeset",
+            campaign_id=cs.campaign_id,
+            account_id=cs.account_id,
+            trigger="manual",
+            payload={"change_set_id": cs.id, "actor": actor or getpass.getuser()},
+            dedupe_key=f"undo:{cs.id}",
+        )
+    console.print(f"undo of change-set {change_set_id} queued")

@@ -1,0 +1,372 @@
+"""The guardrail engine: a pure, deterministic function ``evaluate(items, context, policy) -> Verdict``.
+
+Rules it keeps (each verdict names the rules that fired):
+
+- **Kill switch / read-only** → every item blocked.
+- **Max items per change-set** → the whole set blocked (a model that floods proposals is misbehaving).
+- **Protected or removed campaigns** → their items blocked.
+- **Step limits** (budget, bid multiplier, target CPA: % per step and % per day against the value at the start of
+  the day) and **ranges** (modifiers, frequency cap, minimum budget): the proposed number is *clamped* into the
+  allowed interval, never passed through; if the interval is empty (the day's allowance is used up) the item is
+  blocked. LLMs propose, this code decides the number.
+- **Account daily ceiling**: the sum of daily budgets × the over-delivery factor (platforms may spend 2× a daily
+  budget in a day) must stay within the ceiling after the change-set.
+- **Minimum evidence** before acting (conversions for bid/budget increases, impressions for segment changes, clicks
+  before pausing a creative), **cooldown** after an edit of the same control (learning phase), never pausing a
+  campaign's last active creative, **creative policy** for new text.
+- **Autonomy tier**: an item auto-applies only if its action is listed in ``autonomy.auto_apply`` and its change is
+  within ``max_auto_change_pct``; otherwise it waits for a human.
+
+An undo (``context.undo``) restores recorded values: it skips step limits, evidence and cooldown, but still obeys the
+kill switch, read-only mode, protection and the account ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from db.enums import ChangeAction
+from guardrails.creative import creative_violations
+from guardrails.policy import GuardrailPolicy, StepLimits
+
+__all__ = ["CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+
+
+class Decision(StrEnum):
+    AUTO = "auto"
+    NEEDS_APPROVAL = "needs_approval"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class ProposedItem:
+    """One proposed change. ``after`` holds the new value(s); keys per action are documented in
+    ``changesets.actions``."""
+
+    action: ChangeAction
+    campaign_id: int
+    target_id: str
+    after: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    """What the engine needs to know about one campaign, read from the store just before evaluation."""
+
+    campaign_id: int
+    account_id: int
+    external_id: str
+    status: str
+    protected: bool
+    daily_budget_micros: int
+    target_cpa_micros: int | None
+    bid_multiplier: float
+    budget_at_day_start_micros: int
+    target_cpa_at_day_start_micros: int | None
+    bid_multiplier_at_day_start: float
+    conversions_in_window: int = 0
+    impressions_by_segment: Mapping[str, int] = field(default_factory=dict)
+    clicks_by_creative: Mapping[str, int] = field(default_factory=dict)
+    active_creatives: frozenset[str] = frozenset()
+    last_edit_at: Mapping[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GuardrailContext:
+    now: datetime
+    kill_switch: bool
+    read_only: bool
+    campaigns: Mapping[int, CampaignState]
+    account_budget_total_micros: int
+    account_daily_ceiling_micros: int | None = None
+    undo: bool = False
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    decision: Decision
+    after: Mapping[str, Any]
+    clamped: bool = False
+    rules: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.value,
+            "after": dict(self.after),
+            "clamped": self.clamped,
+            "rules": list(self.rules),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    items: tuple[ItemVerdict, ...]
+    policy_sha256: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """``blocked`` when nothing may proceed, ``approved`` when everything may auto-apply, else
+        ``pending_approval``."""
+        live = [v for v in self.items if v.decision is not Decision.BLOCK]
+        if not live:
+            return "blocked"
+        return "approved" if all(v.decision is Decision.AUTO for v in live) else "pending_approval"
+
+
+def _block(rule: str, reason: str, after: Mapping[str, Any]) -> ItemVerdict:
+    return ItemVerdict(Decision.BLOCK, after, rules=(rule,), reasons=(reason,))
+
+
+# Which controls share a cooldown clock, and which actions need which evidence.
+CONTROL_OF = {
+    ChangeAction.SET_BUDGET: "budget",
+    ChangeAction.SET_TARGET_CPA: "bid",
+    ChangeAction.SET_BID_MULTIPLIER: "bid",
+    ChangeAction.SET_SEGMENT_MODIFIER: "segment",
+    ChangeAction.SET_SEGMENT_EXCLUSION: "segment",
+    ChangeAction.SET_DAYPART_MODIFIER: "daypart",
+    ChangeAction.SET_PLACEMENT_MODIFIER: "placement",
+    ChangeAction.SET_FREQUENCY_CAP: "frequency",
+    ChangeAction.PAUSE_CAMPAIGN: "status",
+    ChangeAction.RESUME_CAMPAIGN: "status",
+}
+
+
+def _int_interval(current: int, day_start: int, limits: StepLimits) -> tuple[int, int]:
+    """Allowed integer interval for a value moved by at most the step % from ``current`` and the day % from
+    ``day_start`` (exact rational arithmetic: micros must not drift through floats)."""
+    step = Fraction(str(limits.max_change_pct_per_step)) / 100
+    day = Fraction(str(limits.max_change_pct_per_day)) / 100
+    lo = max(math.ceil(current * (1 - step)), math.ceil(day_start * (1 - day)))
+    hi = min(math.floor(current * (1 + step)), math.floor(day_start * (1 + day)))
+    return lo, hi
+
+
+def _float_interval(current: float, day_start: float, limits: StepLimits) -> tuple[float, float]:
+    step, day = limits.max_change_pct_per_step / 100, limits.max_change_pct_per_day / 100
+    lo = max(current * (1 - step), day_start * (1 - day))
+    hi = min(current * (1 + step), day_start * (1 + day))
+    # round inward to 4 decimals (the store's NUMERIC(10,4)) so the stored value is inside the interval
+    return math.ceil(lo * 10_000) / 10_000, math.floor(hi * 10_000) / 10_000
+
+
+def _clamp_item(
+    item: ProposedItem, state: CampaignState, policy: GuardrailPolicy, undo: bool
+) -> tuple[ItemVerdict, float]:
+    """Clamp the proposed number into its allowed interval. Returns the verdict (decision AUTO as a placeholder
+    unless blocked) and the relative change, used by the autonomy tier."""
+    a, after = item.action, dict(item.after)
+
+    def clamp_int(key: str, current: int, day_start: int, limits: StepLimits, floor: int = 0) -> ItemVerdict | float:
+        value = after.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return _block("invalid_value", f"{key} must be a non-negative integer (micros)", after)
+        if value < floor:
+            value = floor
+        if undo:
+            after[key] = value
+            return 0.0
+        if current <= 0:
+            return _block("no_baseline", f"current {key} is 0; set the first value by hand", after)
+        lo, hi = _int_interval(current, day_start, limits)
+        lo = max(lo, floor)
+        if lo > hi:
+            return _block("daily_limit", f"today's allowance for {key} is used up ({current} now)", after)
+        after[key] = min(max(value, lo), hi)
+        return abs(after[key] - current) / current
+
+    def clamp_range(key: str, lo: float, hi: float) -> ItemVerdict | float:
+        value = after.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            return _block("invalid_value", f"{key} must be a number", after)
+        after[key] = round(min(max(float(value), lo), hi), 4)
+        return abs(after[key] - 1.0)
+
+    change: ItemVerdict | float
+    if a is ChangeAction.SET_BUDGET:
+        change = clamp_int(
+            "daily_budget_micros",
+            state.daily_budget_micros,
+            state.budget_at_day_start_micros,
+            policy.budget,
+            policy.min_daily_budget_micros,
+        )
+    elif a is ChangeAction.SET_TARGET_CPA:
+        if state.target_cpa_micros is None:
+            return _block("no_baseline", "campaign has no target CPA; set the first one by hand", after), 0.0
+        change = clamp_int(
+            "target_cpa_micros",
+            state.target_cpa_micros,
+            state.target_cpa_at_day_start_micros or state.target_cpa_micros,
+            policy.bid,
+            1,
+        )
+    elif a is ChangeAction.SET_BID_MULTIPLIER:
+        value = after.get("bid_multiplier")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+            return _block("invalid_value", "bid_multiplier must be a positive number", after), 0.0
+        if undo:
+            change = 0.0
+        else:
+            lo, hi = _float_interval(state.bid_multiplier, state.bid_multiplier_at_day_start, policy.bid)
+            if lo > hi:
+                return _block("daily_limit", "today's allowance for the bid multiplier is used up", after), 0.0
+            after["bid_multiplier"] = min(max(float(value), lo), hi)
+            change = abs(after["bid_multiplier"] - state.bid_multiplier) / state.bid_multiplier
+    elif a in (ChangeAction.SET_SEGMENT_MODIFIER, ChangeAction.SET_PLACEMENT_MODIFIER):
+        change = clamp_range("modifier", policy.modifier_min, policy.modifier_max)
+    elif a is ChangeAction.SET_DAYPART_MODIFIER:
+        hour = after.get("hour")
+        if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+            return _block("invalid_value", "hour must be an integer 0-23", after), 0.0
+        change = clamp_range("modifier", policy.modifier_min, policy.modifier_max)
+    elif a is ChangeAction.SET_FREQUENCY_CAP:
+        cap = after.get("per_day")
+        if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+            return _block("invalid_value", "per_day must be a positive integer or null", after), 0.0
+        if cap is not None and cap > policy.max_frequency_cap:
+            after["per_day"] = policy.max_frequency_cap
+        change = 1.0
+    elif a is ChangeAction.SET_SEGMENT_EXCLUSION:
+        if not isinstance(after.get("excluded"), bool):
+            return _block("invalid_value", "excluded must be true or false", after), 0.0
+        change = 1.0
+    else:
+        change = 1.0
+    if isinstance(change, ItemVerdict):
+        return change, 0.0
+    clamped = dict(item.after) != after
+    return ItemVerdict(Decision.AUTO, after, clamped=clamped), change
+
+
+def _precondition_block(
+    item: ProposedItem, state: CampaignState, policy: GuardrailPolicy, context: GuardrailContext
+) -> ItemVerdict | None:
+    """Rules that block an item outright (protection, evidence, cooldown, creative policy)."""
+    a, after = item.action, item.after
+    if state.protected or state.external_id in policy.protected_campaigns:
+        return _block("protected_campaign", f"campaign {state.campaign_id} is protected", after)
+    if state.status == "removed":
+        return _block("campaign_removed", f"campaign {state.campaign_id} is removed", after)
+    if a is ChangeAction.CREATE_CREATIVE:
+        problems = creative_violations(
+            str(after.get("headline", "")), str(after.get("description", "")), policy.creative
+        )
+        if problems:
+            return ItemVerdict(Decision.BLOCK, after, rules=("creative_policy",), reasons=tuple(problems))
+    if a is ChangeAction.PAUSE_CREATIVE and state.active_creatives <= {item.target_id}:
+        return _block("last_creative", "pausing it would leave the campaign without an active creative", after)
+    if context.undo:
+        return None
+    ev = policy.evidence
+    increases = a in (ChangeAction.SET_BUDGET, ChangeAction.SET_BID_MULTIPLIER, ChangeAction.SET_TARGET_CPA)
+    if increases and state.conversions_in_window < ev.min_conversions_for_bid_or_budget:
+        return _block(
+            "min_evidence",
+            f"{state.conversions_in_window} conversions in {ev.window_days} days "
+            f"(need {ev.min_conversions_for_bid_or_budget})",
+            after,
+        )
+    if a in (ChangeAction.SET_SEGMENT_MODIFIER, ChangeAction.SET_SEGMENT_EXCLUSION):
+        seen = state.impressions_by_segment.get(item.target_id, 0)
+        if seen < ev.min_impressions_for_segment:
+            return _block(
+                "min_evidence", f"segment has {seen} impressions (need {ev.min_impressions_for_segment})", after
+            )
+    if a is ChangeAction.PAUSE_CREATIVE:
+        clicks = state.clicks_by_creative.get(item.target_id, 0)
+        if clicks < ev.min_clicks_for_creative_pause:
+            return _block(
+                "min_evidence", f"creative has {clicks} clicks (need {ev.min_clicks_for_creative_pause})", after
+            )
+    control = CONTROL_OF.get(a)
+    last = state.last_edit_at.get(control) if control else None
+    if last is not None and context.now - last < timedelta(hours=policy.cooldown_hours):
+        return _block(
+            "cooldown", f"{control} was edited at {last.isoformat()} (cooldown {policy.cooldown_hours} h)", after
+        )
+    return None
+
+
+def evaluate(items: Sequence[ProposedItem], context: GuardrailContext, policy: GuardrailPolicy) -> Verdict:
+    """Decide every item. Pure: same inputs, same verdict."""
+    sha = policy.sha256
+    if context.kill_switch or context.read_only:
+        why = "kill switch engaged" if context.kill_switch else "read-only mode"
+        rule = "kill_switch" if context.kill_switch else "read_only"
+        return Verdict(tuple(_block(rule, why, i.after) for i in items), sha, (why,))
+    if len(items) > policy.max_items_per_changeset:
+        why = f"{len(items)} items (max {policy.max_items_per_changeset} per change-set)"
+        return Verdict(tuple(_block("max_items", why, i.after) for i in items), sha, (why,))
+
+    verdicts: list[ItemVerdict] = []
+    for item in items:
+        state = context.campaigns.get(item.campaign_id)
+        if state is None:
+            verdicts.append(_block("unknown_campaign", f"campaign {item.campaign_id} not found", item.after))
+            continue
+        blocked = _precondition_block(item, state, policy, context)
+        if blocked is not None:
+            verdicts.append(blocked)
+            continue
+        verdict, change = _clamp_item(item, state, policy, context.undo)
+        if verdict.decision is Decision.AUTO:
+            auto = (
+                item.action.value in policy.autonomy.auto_apply and change <= policy.autonomy.max_auto_change_pct / 100
+            )
+            if not auto and not context.undo:
+                verdict = replace(verdict, decision=Decision.NEEDS_APPROVAL, rules=("autonomy_tier",))
+        verdicts.append(verdict)
+    return Verdict(tuple(_apply_ceiling(items, verdicts, context, policy)), sha)
+
+
+def _apply_ceiling(
+    items: Sequence[ProposedItem], verdicts: list[ItemVerdict], context: GuardrailContext, policy: GuardrailPolicy
+) -> list[ItemVerdict]:
+    """Block budget increases and campaign resumes, in order, once the account ceiling would be exceeded."""
+    ceiling = policy.account_daily_ceiling_micros
+    if context.account_daily_ceiling_micros is not None:
+        ceiling = (
+            context.account_daily_ceiling_micros
+            if ceiling is None
+            else min(ceiling, context.account_daily_ceiling_micros)
+        )
+    if ceiling is None:
+        return verdicts
+    total = Fraction(context.account_budget_total_micros)
+    factor = Fraction(str(policy.overdelivery_factor))
+    out: list[ItemVerdict] = []
+    for item, verdict in zip(items, verdicts, strict=True):
+        state = context.campaigns.get(item.campaign_id)
+        delta = 0
+        if verdict.decision is not Decision.BLOCK and state is not None:
+            if item.action is ChangeAction.SET_BUDGET:
+                delta = int(verdict.after["daily_budget_micros"]) - (
+                    state.daily_budget_micros if state.status == "active" else 0
+                )
+            elif item.action is ChangeAction.RESUME_CAMPAIGN and state.status != "active":
+                delta = state.daily_budget_micros
+            elif item.action is ChangeAction.PAUSE_CAMPAIGN and state.status == "active":
+                delta = -state.daily_budget_micros
+        if delta > 0 and (total + delta) * factor > ceiling:
+            out.append(
+                _block(
+                    "account_ceiling",
+                    f"budgets would total {int(total + delta)} micros; × {policy.overdelivery_factor} exceeds the "
+                    f"account ceiling {ceiling}",
+                    verdict.after,
+                )
+            )
+            continue
+        total += delta
+        out.append(verdict)
+    return out

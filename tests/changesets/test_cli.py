@@ -1,0 +1,77 @@
+"""``adpilot changesets …`` and ``adpilot kill-switch …`` through Typer's runner, with real output checked."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from changesets import ChangeSetProposal, ItemProposal, propose
+from cli.main import app
+from db.enums import ChangeAction
+from db.work_queue import WorkQueue
+from guardrails.policy import GuardrailPolicy
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def _pending(database, m) -> int:
+    cid = m.campaigns["cmp_1"]
+    budget = m.platform.get_controls("cmp_1").daily_budget_micros
+    proposal = ChangeSetProposal(
+        account_id=m.account_id,
+        campaign_id=cid,
+        origin="bid-optimiser",
+        summary="raise budget",
+        rationale="CPA well under target",
+        items=[
+            ItemProposal(
+                action=ChangeAction.SET_BUDGET,
+                campaign_id=cid,
+                target_id=str(cid),
+                after={"daily_budget_micros": budget * 2},
+            )
+        ],
+    )
+    return propose(database, proposal, policy=GuardrailPolicy(), now=m.platform.now(), read_only=False).id
+
+
+def test_list_show_approve_apply_queue(cli_env, database, mirror) -> None:
+    cs_id = _pending(database, mirror)
+    listed = json.loads(runner.invoke(app, ["changesets", "list", "--json"]).stdout)
+    assert [(r["id"], r["status"]) for r in listed] == [(cs_id, "pending_approval")]
+    shown = runner.invoke(app, ["changesets", "show", str(cs_id)])
+    assert shown.exit_code == 0 and "set_budget" in shown.stdout and "clamped" in shown.stdout
+    assert "raise budget" in shown.stdout
+
+    result = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "alice", "--comment", "go"])
+    assert result.exit_code == 0, result.output
+    detail = json.loads(runner.invoke(app, ["changesets", "show", str(cs_id), "--json"]).stdout)
+    assert detail["status"] == "approved" and detail["approvals"][0]["actor"] == "alice"
+    with database.transaction() as s:
+        run = WorkQueue(s).by_dedupe_key(f"apply:{cs_id}")
+        assert run is not None and run.kind == "apply_changeset" and run.payload == {"change_set_id": cs_id}
+
+    again = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "alice"])
+    assert again.exit_code == 1 and "cannot become approved" in again.stderr
+    undo = runner.invoke(app, ["changesets", "undo", str(cs_id)])
+    assert undo.exit_code == 1 and "only applied change-sets can be undone" in undo.stderr
+
+
+def test_reject_and_apply_refusal(cli_env, database, mirror) -> None:
+    cs_id = _pending(database, mirror)
+    refused = runner.invoke(app, ["changesets", "apply", str(cs_id)])
+    assert refused.exit_code == 1 and "approve it first" in refused.stderr
+    assert runner.invoke(app, ["changesets", "reject", str(cs_id), "--actor", "bob"]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["changesets", "show", str(cs_id), "--json"]).stdout)["status"] == "rejected"
+
+
+def test_kill_switch_commands(cli_env, database) -> None:
+    status = runner.invoke(app, ["kill-switch", "status", "--json"])
+    assert status.exit_code == 0 and json.loads(status.stdout)["engaged"] is False
+    on = runner.invoke(app, ["kill-switch", "on", "--reason", "incident 42", "--actor", "ops"])
+    assert on.exit_code == 0 and "ON" in on.stdout
+    status = runner.invoke(app, ["kill-switch", "status", "--json"])
+    assert status.exit_code == 2 and json.loads(status.stdout)["reason"] == "incident 42"
+    assert runner.invoke(app, ["kill-switch", "off", "--actor", "ops"]).exit_code == 0
+    assert runner.invoke(app, ["kill-switch", "status"]).exit_code == 0

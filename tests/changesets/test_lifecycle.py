@@ -1,0 +1,192 @@
+"""Change-sets end to end against the real sandbox platform and real Postgres: propose → verdict → approve → dry
+run → apply → undo; expiry; kill switch; read-only; crash recovery without duplicate platform mutations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from adpilot.errors import InvalidInput, KillSwitchEngaged
+from changesets import (
+    ChangeSetProposal,
+    ItemProposal,
+    apply_change_set,
+    approve,
+    expire_stale,
+    propose,
+    reject,
+    undo_change_set,
+)
+from db.changesets import ChangeSetRepository
+from db.enums import ChangeAction
+from db.kill_switch import KillSwitchRepository
+from db.schema import AuditLog, Campaign
+from guardrails.policy import GuardrailPolicy
+
+POLICY = GuardrailPolicy()
+
+
+def _proposal(m, *items: ItemProposal) -> ChangeSetProposal:
+    return ChangeSetProposal(
+        account_id=m.account_id,
+        campaign_id=items[0].campaign_id,
+        origin="test-agent",
+        summary="test",
+        items=list(items),
+    )
+
+
+def _budget(m, micros: int) -> ItemProposal:
+    cid = m.campaigns["cmp_1"]
+    return ItemProposal(
+        action=ChangeAction.SET_BUDGET,
+        campaign_id=cid,
+        target_id=str(cid),
+        after={"daily_budget_micros": micros},
+        rationale="more budget",
+    )
+
+
+def _multiplier(m, value: float) -> ItemProposal:
+    cid = m.campaigns["cmp_1"]
+    return ItemProposal(
+        action=ChangeAction.SET_BID_MULTIPLIER, campaign_id=cid, target_id=str(cid), after={"bid_multiplier": value}
+    )
+
+
+def _run(database, m, proposal, **kw):
+    return propose(database, proposal, policy=POLICY, now=m.platform.now(), read_only=False, **kw)
+
+
+def _apply(database, m, cs_id, **kw):
+    return apply_change_set(database, m.platform, cs_id, policy=POLICY, now=m.platform.now(), actor="tester", **kw)
+
+
+def test_auto_apply_within_the_autonomy_tier(database, mirror) -> None:
+    m = mirror
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    assert cs.status == "approved"
+    outcome = _apply(database, m, cs.id)
+    assert outcome.status == "applied" and len(outcome.applied) == 1
+    assert m.platform.get_controls("cmp_1").bid_multiplier == pytest.approx(1.05)
+    with database.transaction() as s:
+        assert float(s.get(Campaign, m.campaigns["cmp_1"]).bid_multiplier) == pytest.approx(1.05)
+        (item,) = ChangeSetRepository(s).get(cs.id).items
+        assert item.status == "applied" and item.inverse == {
+            "action": "set_bid_multiplier",
+            "target_id": str(m.campaigns["cmp_1"]),
+            "after": {"bid_multiplier": 1.0},
+        }
+        events = [a.event for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert events == ["proposed", "verdict", "dry_run", "applied"]
+
+
+def test_budget_change_is_clamped_waits_for_a_human_then_applies(database, mirror) -> None:
+    m = mirror
+    before = m.platform.get_controls("cmp_1").daily_budget_micros
+    cs = _run(database, m, _proposal(m, _budget(m, before * 3)))
+    assert cs.status == "pending_approval"
+    assert cs.items[0].after["daily_budget_micros"] == before * 12 // 10
+    with pytest.raises(Exception, match="only approved"):
+        _apply(database, m, cs.id)
+    approve(database, cs.id, actor="alice", comment="ok")
+    assert _apply(database, m, cs.id).status == "applied"
+    assert m.platform.get_controls("cmp_1").daily_budget_micros == before * 12 // 10
+    with database.transaction() as s:
+        (approval,) = ChangeSetRepository(s).approvals(cs.id)
+        assert approval.actor == "alice" and approval.decision == "approved"
+
+
+def test_reject_and_expiry(database, mirror) -> None:
+    m = mirror
+    cs = _run(database, m, _proposal(m, _budget(m, 999_000_000)))
+    reject(database, cs.id, actor="bob")
+    with pytest.raises(InvalidInput, match="cannot become"):
+        approve(database, cs.id, actor="bob")
+    stale = _run(database, m, _proposal(m, _budget(m, 999_000_000)))
+    assert expire_stale(database, now=m.platform.now() + timedelta(hours=1)) == []
+    assert expire_stale(database, now=m.platform.now() + timedelta(hours=25)) == [stale.id]
+    with database.transaction() as s:
+        assert ChangeSetRepository(s).get(stale.id).status == "expired"
+
+
+def test_kill_switch_blocks_proposals_and_apply(database, mirror) -> None:
+    m = mirror
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    with database.transaction() as s:
+        KillSwitchRepository(s).set(True, actor="ops", reason="incident")
+    before = m.platform.get_controls("cmp_1")
+    with pytest.raises(KillSwitchEngaged):
+        _apply(database, m, cs.id)
+    assert m.platform.get_controls("cmp_1") == before
+    assert _run(database, m, _proposal(m, _multiplier(m, 1.05))).status == "blocked"
+    with database.transaction() as s:
+        KillSwitchRepository(s).set(False, actor="ops", reason=None)
+    assert _apply(database, m, cs.id).status == "applied"
+
+
+def test_read_only_mode_stops_every_mutation(database, mirror) -> None:
+    m = mirror
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    before = m.platform.get_controls("cmp_1")
+    with pytest.raises(KillSwitchEngaged, match="read-only"):
+        _apply(database, m, cs.id, read_only=True)
+    assert m.platform.get_controls("cmp_1") == before
+    ro = propose(database, _proposal(m, _multiplier(m, 1.05)), policy=POLICY, now=m.platform.now(), read_only=True)
+    assert ro.status == "blocked"
+
+
+def test_undo_restores_the_platform_and_the_store(database, mirror) -> None:
+    m = mirror
+    before = m.platform.get_controls("cmp_1").daily_budget_micros
+    cs = _run(database, m, _proposal(m, _budget(m, before + 10_000_000), _multiplier(m, 1.1)))
+    approve(database, cs.id, actor="alice")
+    assert _apply(database, m, cs.id).status == "applied"
+    assert m.platform.get_controls("cmp_1").daily_budget_micros == before + 10_000_000
+    outcome = undo_change_set(database, m.platform, cs.id, actor="alice", policy=POLICY, now=m.platform.now())
+    assert outcome.status == "applied"
+    controls = m.platform.get_controls("cmp_1")
+    assert controls.daily_budget_micros == before and controls.bid_multiplier == pytest.approx(1.0)
+    with database.transaction() as s:
+        assert ChangeSetRepository(s).get(cs.id).status == "rolled_back"
+        assert s.get(Campaign, m.campaigns["cmp_1"]).daily_budget_micros == before
+    with pytest.raises(InvalidInput):
+        undo_change_set(database, m.platform, cs.id, actor="alice", policy=POLICY, now=m.platform.now())
+
+
+class Crash(Exception):
+    pass
+
+
+def test_crash_after_platform_write_does_not_mutate_twice(database, mirror) -> None:
+    m = mirror
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.08)))
+
+    def crash(stage, item):
+        if stage == "after_platform_write":
+            raise Crash(stage)
+
+    with pytest.raises(Crash):
+        _apply(database, m, cs.id, crash_hook=crash)
+    with database.transaction() as s:
+        assert ChangeSetRepository(s).get(cs.id).items[0].status == "pending"
+    writes_before = len(m.platform.snapshot()["writes"]["records"])
+    outcome = _apply(database, m, cs.id)
+    assert outcome.status == "applied" and outcome.duplicates == [cs.items[0].id] and outcome.applied == []
+    assert len(m.platform.snapshot()["writes"]["records"]) == writes_before  # no second platform mutation
+    assert m.platform.get_controls("cmp_1").bid_multiplier == pytest.approx(1.08)
+
+
+def test_apply_time_recheck_blocks_a_value_that_moved(database, mirror) -> None:
+    m = mirror
+    before = m.platform.get_controls("cmp_1").daily_budget_micros
+    first = _run(database, m, _proposal(m, _budget(m, before + 5_000_000)))
+    second = _run(database, m, _proposal(m, _budget(m, before + 5_000_000)))
+    for cs in (first, second):
+        approve(database, cs.id, actor="alice")
+    assert _apply(database, m, first.id).status == "applied"
+    outcome = _apply(database, m, second.id)  # cooldown now applies to the budget control
+    assert outcome.status == "blocked" and outcome.blocked
+    assert m.platform.get_controls("cmp_1").daily_budget_micros == before + 5_000_000
