@@ -27,7 +27,16 @@ from db.schema import Campaign, ChangeSet, GuardrailPolicySnapshot
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
 
-__all__ = ["ChangeSetProposal", "ItemProposal", "approve", "expire_stale", "propose", "reject", "snapshot_policy"]
+__all__ = [
+    "ChangeSetProposal",
+    "ItemProposal",
+    "approve",
+    "expire_stale",
+    "preview",
+    "propose",
+    "reject",
+    "snapshot_policy",
+]
 
 
 class ItemProposal(BaseModel):
@@ -52,6 +61,7 @@ class ChangeSetProposal(BaseModel):
     predicted_effect: dict[str, Any] = Field(default_factory=dict)
     items: list[ItemProposal] = Field(min_length=1)
     agent_run_id: int | None = None
+    flags: list[str] = Field(default_factory=list)
 
 
 def snapshot_policy(session: Session, policy: GuardrailPolicy, source: str | None) -> str:
@@ -77,79 +87,126 @@ def propose(
 ) -> ChangeSet:
     """Evaluate and store a change-set. Returns it with status blocked, pending_approval or approved."""
     with database.transaction() as session:
-        campaigns = {c: session.get(Campaign, c) for c in {i.campaign_id for i in proposal.items}}
-        for cid, campaign in campaigns.items():
-            if campaign is None or campaign.account_id != proposal.account_id:
-                raise InvalidInput(f"campaign {cid} is not in account {proposal.account_id}")
-        context = build_context(
-            session,
-            account_id=proposal.account_id,
-            campaign_ids=campaigns,
-            now=now,
-            policy=policy,
-            read_only=read_only,
-            undo=undo,
+        return _propose(
+            session, proposal, policy=policy, now=now, read_only=read_only, policy_source=policy_source, undo=undo
         )
-        engine_items = [ProposedItem(i.action, i.campaign_id, i.target_id, i.after) for i in proposal.items]
-        verdict = evaluate(engine_items, context, policy)
-        rows = []
-        for item, v in zip(proposal.items, verdict.items, strict=True):
-            campaign = campaigns[item.campaign_id]
-            assert campaign is not None
-            rows.append(
+
+
+def preview(
+    database: Database, proposal: ChangeSetProposal, *, policy: GuardrailPolicy, now: datetime, read_only: bool
+) -> dict[str, Any]:
+    """What :func:`propose` would store, as plain data, with nothing written (a dry run)."""
+    with database.scratch() as session:
+        cs = _propose(session, proposal, policy=policy, now=now, read_only=read_only, policy_source=None, undo=False)
+        return {
+            "id": None,
+            "status": cs.status,
+            "summary": cs.summary,
+            "rationale": cs.rationale,
+            "items": [
                 {
-                    "campaign_id": item.campaign_id,
-                    "action": item.action.value,
-                    "target_type": TARGET_TYPE[item.action],
-                    "target_id": item.target_id,
-                    "before": read_before(session, campaign, item.action, item.target_id, dict(v.after)),
-                    "after": dict(v.after),
-                    "rationale": item.rationale,
-                    "predicted_effect": item.predicted_effect,
-                    "guardrail_verdict": {**v.as_json(), "requested": item.after},
-                    "status": (
-                        ChangeItemStatus.BLOCKED if v.decision is Decision.BLOCK else ChangeItemStatus.PROPOSED
-                    ).value,
-                    "idempotency_key": f"adpilot-{uuid.uuid4().hex}",
+                    "seq": i.seq,
+                    "action": i.action,
+                    "campaign_id": i.campaign_id,
+                    "target_type": i.target_type,
+                    "target_id": i.target_id,
+                    "before": i.before,
+                    "after": i.after,
+                    "status": i.status,
+                    "guardrail_verdict": i.guardrail_verdict,
+                    "rationale": i.rationale,
+                    "error": None,
+                    "predicted_effect": i.predicted_effect,
                 }
-            )
-        repo = ChangeSetRepository(session)
-        cs = repo.create(
-            account_id=proposal.account_id,
-            campaign_id=proposal.campaign_id,
-            origin=proposal.origin,
-            expires_at=now + timedelta(hours=policy.changeset_ttl_hours),
-            items=rows,
-            summary=proposal.summary,
-            rationale=proposal.rationale,
-            predicted_effect=proposal.predicted_effect,
-            agent_run_id=proposal.agent_run_id,
-            created_at=now,
+                for i in cs.items
+            ],
+        }
+
+
+def _propose(
+    session: Session,
+    proposal: ChangeSetProposal,
+    *,
+    policy: GuardrailPolicy,
+    now: datetime,
+    read_only: bool,
+    policy_source: str | None,
+    undo: bool,
+) -> ChangeSet:
+    campaigns = {c: session.get(Campaign, c) for c in {i.campaign_id for i in proposal.items}}
+    for cid, campaign in campaigns.items():
+        if campaign is None or campaign.account_id != proposal.account_id:
+            raise InvalidInput(f"campaign {cid} is not in account {proposal.account_id}")
+    context = build_context(
+        session,
+        account_id=proposal.account_id,
+        campaign_ids=campaigns,
+        now=now,
+        policy=policy,
+        read_only=read_only,
+        undo=undo,
+    )
+    engine_items = [ProposedItem(i.action, i.campaign_id, i.target_id, i.after) for i in proposal.items]
+    verdict = evaluate(engine_items, context, policy)
+    rows = []
+    for item, v in zip(proposal.items, verdict.items, strict=True):
+        campaign = campaigns[item.campaign_id]
+        assert campaign is not None
+        rows.append(
+            {
+                "campaign_id": item.campaign_id,
+                "action": item.action.value,
+                "target_type": TARGET_TYPE[item.action],
+                "target_id": item.target_id,
+                "before": read_before(session, campaign, item.action, item.target_id, dict(v.after)),
+                "after": dict(v.after),
+                "rationale": item.rationale,
+                "predicted_effect": item.predicted_effect,
+                "guardrail_verdict": {**v.as_json(), "requested": item.after},
+                "status": (
+                    ChangeItemStatus.BLOCKED if v.decision is Decision.BLOCK else ChangeItemStatus.PROPOSED
+                ).value,
+                "idempotency_key": f"adpilot-{uuid.uuid4().hex}",
+            }
         )
-        cs.policy_sha256 = snapshot_policy(session, policy, policy_source)
-        audit = AuditRepository(session)
-        audit.append(
-            AuditEvent.PROPOSED,
-            actor=proposal.origin,
-            change_set_id=cs.id,
-            campaign_id=proposal.campaign_id,
-            message=proposal.summary,
-            details={
-                "rationale": proposal.rationale,
-                "predicted_effect": proposal.predicted_effect,
-                "items": len(rows),
-            },
-        )
-        repo.transition(cs, ChangeSetStatus(verdict.status))
-        audit.append(
-            AuditEvent.VERDICT,
-            actor="guardrails",
-            change_set_id=cs.id,
-            campaign_id=proposal.campaign_id,
-            message=verdict.status,
-            details={"policy_sha256": verdict.policy_sha256, "items": [v.as_json() for v in verdict.items]},
-        )
-        return cs
+    repo = ChangeSetRepository(session)
+    cs = repo.create(
+        account_id=proposal.account_id,
+        campaign_id=proposal.campaign_id,
+        origin=proposal.origin,
+        expires_at=now + timedelta(hours=policy.changeset_ttl_hours),
+        items=rows,
+        summary=proposal.summary,
+        rationale=proposal.rationale,
+        predicted_effect=proposal.predicted_effect,
+        agent_run_id=proposal.agent_run_id,
+        created_at=now,
+    )
+    cs.flags = list(proposal.flags)
+    cs.policy_sha256 = snapshot_policy(session, policy, policy_source)
+    audit = AuditRepository(session)
+    audit.append(
+        AuditEvent.PROPOSED,
+        actor=proposal.origin,
+        change_set_id=cs.id,
+        campaign_id=proposal.campaign_id,
+        message=proposal.summary,
+        details={
+            "rationale": proposal.rationale,
+            "predicted_effect": proposal.predicted_effect,
+            "items": len(rows),
+        },
+    )
+    repo.transition(cs, ChangeSetStatus(verdict.status))
+    audit.append(
+        AuditEvent.VERDICT,
+        actor="guardrails",
+        change_set_id=cs.id,
+        campaign_id=proposal.campaign_id,
+        message=verdict.status,
+        details={"policy_sha256": verdict.policy_sha256, "items": [v.as_json() for v in verdict.items]},
+    )
+    return cs
 
 
 def _decide(database: Database, change_set_id: int, *, actor: str, comment: str | None, approve_it: bool) -> ChangeSet:

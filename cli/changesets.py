@@ -136,7 +136,7 @@ def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | No
     cs = approve_cs(db, change_set_id, actor=actor or getpass.getuser(), comment=comment)
     with db.transaction() as session:
         WorkQueue(session).enqueue(
-            "apply_changeset",
+            "apply_change_set",
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="approval",
@@ -167,7 +167,7 @@ def apply(change_set_id: int) -> None:
                 remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
             )
         run_id = WorkQueue(session).enqueue(
-            "apply_changeset",
+            "apply_change_set",
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",
@@ -188,7 +188,7 @@ def undo(change_set_id: int, actor: str | None = ACTOR_OPT) -> None:
 
             raise InvalidInput(f"change-set {change_set_id} is {cs.status}; only applied change-sets can be undone")
         WorkQueue(session).enqueue(
-            "undo_changeset",
+            "undo_change_set",
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",

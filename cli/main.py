@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.accounts import accounts_app
+from cli.agents import agents_app
 from cli.bench import bench_app
 from cli.campaigns import campaigns_app
 from cli.changesets import changesets_app
@@ -38,6 +39,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(changesets_app, name="changesets")
+app.add_typer(agents_app, name="agents")
 app.add_typer(kill_switch_app, name="kill-switch")
 app.add_typer(bench_app, name="bench")
 app.command("doctor")(doctor)

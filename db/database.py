@@ -53,6 +53,23 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def scratch(self) -> Iterator[Session]:
+        """A session whose work is always rolled back: dry runs see exactly what a real run would write."""
+        session = self._sessions()
+        try:
+            yield session
+        except AdpilotError:
+            raise
+        except Exception as exc:
+            translated = translate_db_error(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+        finally:
+            session.rollback()
+            session.close()
+
     def ping(self) -> str:
         """Return the server version or raise :class:`DatabaseUnavailable` with the remedy."""
         try:

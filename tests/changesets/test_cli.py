@@ -50,7 +50,7 @@ def test_list_show_approve_apply_queue(cli_env, database, mirror) -> None:
     assert detail["status"] == "approved" and detail["approvals"][0]["actor"] == "alice"
     with database.transaction() as s:
         run = WorkQueue(s).by_dedupe_key(f"apply:{cs_id}")
-        assert run is not None and run.kind == "apply_changeset" and run.payload == {"change_set_id": cs_id}
+        assert run is not None and run.kind == "apply_change_set" and run.payload == {"change_set_id": cs_id}
 
     again = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "alice"])
     assert again.exit_code == 1 and "cannot become approved" in again.stderr
