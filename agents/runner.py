@@ -101,6 +101,7 @@ def run_cycle(
     score_creatives: CreativeScorer | None = None,
     segment_rates: SegmentRates | None = None,
     max_tokens: int = 256,
+    trigger: str = "manual",
 ) -> CycleResult:
     """One cycle. ``run_id``: the daemon's work-item row (it keeps ownership of the status); otherwise a row is
     created here. Dry runs record nothing but still evaluate the guardrails on what they would propose."""
@@ -121,7 +122,13 @@ def run_cycle(
     own = run_id is None and not dry_run
     if own:
         run_id = _start_run(database, campaign_id, now)
-    initial: CycleState = {"campaign_id": campaign_id, "account_id": account_id, "now": now.isoformat(), "seed": seed}
+    initial: CycleState = {
+        "campaign_id": campaign_id,
+        "account_id": account_id,
+        "now": now.isoformat(),
+        "seed": seed,
+        "trigger": trigger,
+    }
     try:
         if checkpoint and run_id is not None:
             with open_checkpointer(database) as saver:

@@ -14,6 +14,7 @@ class CycleState(TypedDict, total=False):
     account_id: int
     now: str  # ISO-8601 UTC; the cycle's (possibly simulated) time
     seed: int
+    trigger: str  # why the cycle runs (schedule, or a platform event's type and text — untrusted)
     drafts: Annotated[list[dict[str, Any]], operator.add]  # ItemProposal dumps, in proposal order
     notes: Annotated[list[str], operator.add]  # what each node found, for the reviewer and the log
     tool_calls: Annotated[list[str], operator.add]  # "node:tool" for every executed tool

@@ -96,7 +96,7 @@ def _item(
 
 def _owned(ctx: ToolContext, model: type[AudienceSegment] | type[Creative], row_id: int) -> None:
     with ctx.database.transaction() as session:
-        row: AudienceSegment | Creative | None = session.get(model, row_id)
+        row: Any = session.get(model, row_id)
         if row is None or row.campaign_id != ctx.campaign_id:
             raise InvalidInput(f"{model.__tablename__} {row_id} is not part of campaign {ctx.campaign_id}")
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from agents.deps import CycleDeps
 from agents.llm.errors import LLMError
-from agents.llm.messages import UNTRUSTED_DATA_RULE, Message
+from agents.llm.messages import UNTRUSTED_DATA_RULE, Message, untrusted
 from agents.state import CycleState
 
 __all__ = ["ReviewNote", "reviewer"]
@@ -29,6 +29,15 @@ class ReviewNote(BaseModel):
     summary: str = Field(max_length=160, description="one line")
     rationale: str = Field(max_length=700, description="two to four sentences")
     risk: Literal["low", "medium", "high"]
+
+
+def _describe(draft: dict[str, Any]) -> str:
+    """One line per item. Creative text is model-written from platform text, so it is shown as DATA too."""
+    after = draft["after"]
+    if draft["action"] == "create_creative":
+        text = f"{after.get('headline', '')} / {after.get('description', '')}"
+        return f"- create_creative: {untrusted('proposed_creative', text, max_chars=200)} ({draft['rationale']})"
+    return f"- {draft['action']} {draft['target_id']}: {after} ({draft['rationale']})"
 
 
 def _flags(drafts: list[dict[str, Any]], state: CycleState) -> list[str]:
@@ -72,7 +81,7 @@ def reviewer(deps: CycleDeps) -> Callable[[CycleState], dict[str, Any]]:
         belt = deps.belt(NODE, state["campaign_id"], datetime.fromisoformat(state["now"]))
         belt.call("campaign_state")
         flags, effect = _flags(drafts, state), _effect(drafts)
-        listing = "\n".join(f"- {d['action']} {d['target_id']}: {d['after']} ({d['rationale']})" for d in drafts)
+        listing = "\n".join(_describe(d) for d in drafts)
         fallback = deps.llm is None
         note = ReviewNote(
             summary=f"{len(drafts)} change(s) proposed" if drafts else "no change proposed",
@@ -83,6 +92,7 @@ def reviewer(deps: CycleDeps) -> Callable[[CycleState], dict[str, Any]]:
             messages = [
                 Message.system(SYSTEM),
                 Message.user(
+                    f"Trigger: {untrusted('trigger', state.get('trigger', 'manual'), max_chars=300)}\n"
                     f"Proposed changes:\n{listing}\n\nFindings: {' '.join(state.get('notes', []))}\n"
                     f"Expected effect: {effect}\nFlags: {flags or 'none'}"
                 ),
