@@ -3,6 +3,7 @@ policy, approved (automatically within the autonomy tier, otherwise by a named h
 idempotency keys, and undoable from their stored inverses. Everything is written to the append-only audit log."""
 
 from changesets.apply import ApplyOutcome, apply_change_set
+from changesets.outcomes import evaluate_outcomes
 from changesets.service import ChangeSetProposal, ItemProposal, approve, expire_stale, propose, reject
 from changesets.undo import undo_change_set
 
@@ -12,6 +13,7 @@ __all__ = [
     "ItemProposal",
     "apply_change_set",
     "approve",
+    "evaluate_outcomes",
     "expire_stale",
     "propose",
     "reject",

@@ -160,6 +160,7 @@ def _write_one(
     actor: str,
     outcome: ApplyOutcome,
     crash_hook: CrashHook | None,
+    now: datetime,
 ) -> bool:
     with database.transaction() as session:  # intent
         item = session.get(ChangeItem, item_id)
@@ -200,7 +201,7 @@ def _write_one(
         assert item is not None
         facts = write_to_store(session, item, _campaign(session, item), result)
         item.inverse = inverse_of(item, facts)
-        ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.APPLIED)
+        ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.APPLIED, at=now)
         AuditRepository(session).append(
             AuditEvent.APPLIED,
             actor=actor,
@@ -240,7 +241,7 @@ def apply_change_set(
         database, platform, change_set_id, policy=policy, now=now, actor=actor, outcome=outcome, undo=undo
     )
     for item_id in to_write:
-        if not _write_one(database, platform, item_id, actor=actor, outcome=outcome, crash_hook=crash_hook):
+        if not _write_one(database, platform, item_id, actor=actor, outcome=outcome, crash_hook=crash_hook, now=now):
             break
     if not to_write:
         return outcome
@@ -248,6 +249,6 @@ def apply_change_set(
         repo = ChangeSetRepository(session)
         cs: ChangeSet = repo.get(change_set_id, for_update=True)
         final = ChangeSetStatus.FAILED if outcome.failed else ChangeSetStatus.APPLIED
-        repo.transition(cs, final)
+        repo.transition(cs, final, at=now)
         outcome.status = final.value
     return outcome

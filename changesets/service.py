@@ -197,7 +197,7 @@ def _propose(
             "items": len(rows),
         },
     )
-    repo.transition(cs, ChangeSetStatus(verdict.status))
+    repo.transition(cs, ChangeSetStatus(verdict.status), at=now)
     audit.append(
         AuditEvent.VERDICT,
         actor="guardrails",
@@ -243,7 +243,7 @@ def expire_stale(database: Database, *, now: datetime) -> list[int]:
         repo = ChangeSetRepository(session)
         expired = []
         for cs in repo.stale(now):
-            repo.transition(cs, ChangeSetStatus.EXPIRED)
+            repo.transition(cs, ChangeSetStatus.EXPIRED, at=now)
             AuditRepository(session).append(
                 AuditEvent.EXPIRED, actor="scheduler", change_set_id=cs.id, campaign_id=cs.campaign_id
             )

@@ -90,7 +90,8 @@ class ChangeSetRepository:
             stmt = stmt.where(ChangeSet.campaign_id == campaign_id)
         return list(self.session.scalars(stmt))
 
-    def transition(self, cs: ChangeSet, to: ChangeSetStatus) -> None:
+    def transition(self, cs: ChangeSet, to: ChangeSetStatus, *, at: datetime | None = None) -> None:
+        """Move ``cs`` to ``to`` if the status machine allows it; ``at`` is the (possibly simulated) time."""
         current = ChangeSetStatus(cs.status)
         if to not in ALLOWED_TRANSITIONS[current]:
             raise InvalidInput(
@@ -98,7 +99,7 @@ class ChangeSetRepository:
                 remedy="check its status with `adpilot changesets show`",
             )
         cs.status = to.value
-        now = utcnow()
+        now = at or utcnow()
         if to in (S.APPROVED, S.REJECTED, S.BLOCKED):
             cs.decided_at = now
         if to is S.APPLIED:
@@ -124,6 +125,21 @@ class ChangeSetRepository:
         )
         return list(self.session.scalars(stmt))
 
+    def awaiting_outcome(self, applied_before: datetime, limit: int = 200) -> list[ChangeSet]:
+        """Applied change-sets whose observation window has passed and whose realised effect is not written yet."""
+        stmt = (
+            select(ChangeSet)
+            .where(
+                ChangeSet.status == S.APPLIED.value,
+                ChangeSet.realised_effect.is_(None),
+                ChangeSet.applied_at <= applied_before,
+            )
+            .order_by(ChangeSet.applied_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
+
     def applied_items_since(self, campaign_id: int, since: datetime) -> list[ChangeItem]:
         """Items applied to a campaign since ``since`` (oldest first): per-day limits and cooldowns."""
         stmt = (
@@ -138,9 +154,11 @@ class ChangeSetRepository:
         )
         return list(self.session.scalars(stmt))
 
-    def set_item_status(self, item: ChangeItem, status: ChangeItemStatus, *, error: str | None = None) -> None:
+    def set_item_status(
+        self, item: ChangeItem, status: ChangeItemStatus, *, error: str | None = None, at: datetime | None = None
+    ) -> None:
         item.status = status.value
         item.error = error
         if status is ChangeItemStatus.APPLIED:
-            item.applied_at = utcnow()
+            item.applied_at = at or utcnow()
         self.session.flush()

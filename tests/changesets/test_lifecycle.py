@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from adpilot.errors import InvalidInput, KillSwitchEngaged
 from changesets import (
@@ -190,3 +190,32 @@ def test_apply_time_recheck_blocks_a_value_that_moved(database, mirror) -> None:
     outcome = _apply(database, m, second.id)  # cooldown now applies to the budget control
     assert outcome.status == "blocked" and outcome.blocked
     assert m.platform.get_controls("cmp_1").daily_budget_micros == before + 5_000_000
+
+
+def test_outcome_evaluation_writes_the_realised_effect_next_to_the_prediction(database, mirror) -> None:
+    from changesets import evaluate_outcomes
+    from db.schema import AudienceSegment, Creative, PerformanceHour
+
+    m = mirror
+    now = m.platform.now()
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    assert _apply(database, m, cs.id).status == "applied"
+    cid = m.campaigns["cmp_1"]
+    with database.transaction() as s:
+        seg = s.scalars(select(AudienceSegment.id).where(AudienceSegment.campaign_id == cid)).first()
+        cre = s.scalars(select(Creative.id).where(Creative.campaign_id == cid)).first()
+        s.execute(delete(PerformanceHour).where(PerformanceHour.campaign_id == cid))  # only the rows below count
+        for day, conv in ((-1, 4), (1, 10)):
+            s.add(PerformanceHour(campaign_id=cid, segment_id=seg, creative_id=cre, impressions=1000, clicks=50,
+                                  conversions=conv, spend_micros=20_000_000,
+                                  hour_start=now + timedelta(days=day, hours=1)))
+        s.get(type(cs), cs.id).predicted_effect = {"delta_conversions_per_day": 2.0}
+    assert evaluate_outcomes(database, now=now + timedelta(days=1)) == {"evaluated": 0}  # window still open
+    assert evaluate_outcomes(database, now=now + timedelta(days=3)) == {"evaluated": 1}
+    with database.transaction() as s:
+        realised = ChangeSetRepository(s).get(cs.id).realised_effect
+        outcome_rows = s.scalars(select(AuditLog).where(AuditLog.event == "outcome")).all()
+    assert realised["delta_conversions_per_day"] == 3.0  # (10 - 4) / 2 days
+    assert realised["delta_spend_micros_per_day"] == 0
+    assert realised["forecast_error_conversions_per_day"] == 1.0 and len(outcome_rows) == 1
+    assert evaluate_outcomes(database, now=now + timedelta(days=4)) == {"evaluated": 0}  # written once
