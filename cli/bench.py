@@ -1,0 +1,70 @@
+"""``adpilot bench …``: benchmarks that print one JSON object on stdout (progress on stderr).
+
+Thin entries: parse the flags, call the benchmark's ``run``, print its result. The protocols live in ``bench/``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+__all__ = ["bench_app"]
+
+bench_app = typer.Typer(help="Benchmarks: print one JSON object on stdout; progress goes to stderr.",
+                        no_args_is_help=True)
+
+
+@bench_app.callback()
+def _bench() -> None:
+    """Benchmarks (EVALUATION.md)."""
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    try:
+        levels = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError as exc:
+        raise typer.BadParameter("write budget levels like 0.25,0.5,1,2,4") from exc
+    if not levels or any(v <= 0 for v in levels):
+        raise typer.BadParameter("budget levels must be positive numbers, e.g. 0.25,0.5,1,2,4")
+    return levels
+
+
+@bench_app.command("bidding")
+def bidding(
+    json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),
+    seed: int = typer.Option(0, "--seed", help="first scenario seed"),
+    seeds: int = typer.Option(5, "--seeds", min=1, help="number of seeds (scenarios) per budget level"),
+    budget_levels: str = typer.Option("0.25,0.5,1,2,4", "--budget-levels",
+                                      help="daily budgets as multiples of FixedCPA's spend"),
+    auction: str = typer.Option("second", "--auction", help="auction rule: first | second"),
+    days: int = typer.Option(2, "--days", min=1, help="evaluated days per scenario (after 14 warm-up days)"),
+    plot: str | None = typer.Option(None, "--plot", help="write a PNG chart to this path"),
+) -> None:
+    """Bidding and pacing: every policy vs the hindsight optimum LP* (EVALUATION.md §1)."""
+    from bench.bidding.runner import run
+
+    if auction not in ("first", "second"):
+        raise typer.BadParameter("--auction must be first or second")
+    result = run(seed=seed, seeds=seeds, budget_levels=_levels(budget_levels), auction=auction, days=days,
+                 plot=plot, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
+
+
+@bench_app.command("webhooks")
+def webhooks(
+    json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),
+    events: int = typer.Option(20_000, "--events", min=100, max=1_000_000, help="deliveries to send (bounded)"),
+    seconds: float = typer.Option(30.0, "--seconds", min=1.0, max=600.0, help="stop sending after this long"),
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="keep-alive connections"),
+    workers: int = typer.Option(2, "--workers", min=1, max=16, help="receiver processes"),
+    seed: int = typer.Option(0, "--seed", help="seed of the delivery mix and the secrets"),
+) -> None:
+    """Webhook intake on loopback with real Postgres: events/s, ack latency, lost/duplicated (EVALUATION.md §3)."""
+    from bench.webhooks import run_benchmark
+    from cli import context
+
+    result = run_benchmark(context.settings(), events=events, seconds=seconds, concurrency=concurrency,
+                           seed=seed, workers=workers)
+    typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))

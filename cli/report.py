@@ -1,0 +1,49 @@
+"""``adpilot report --since … --out report.html``: the HTML report of an account from the store."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+
+from adpilot.errors import InvalidInput
+from cli import context
+from cli.output import console
+from db.performance import data_clock
+from db.reporting import ReportRepository
+from reports import build_report, collect_report
+
+__all__ = ["parse_since", "report"]
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``7d`` / ``36h`` (relative to the account's clock) or an ISO date/time (UTC)."""
+    match = re.fullmatch(r"(\d+)([dh])", text.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        return now - (timedelta(days=n) if unit == "d" else timedelta(hours=n))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read --since {text!r}", remedy="use 7d, 36h or an ISO date like 2025-01-01") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def report(
+    since: str = typer.Option("7d", help="7d, 36h, or an ISO date (UTC)"),
+    out: Path = typer.Option(Path("adpilot-report.html"), help="where to write the HTML file"),
+    account: int | None = typer.Option(None, help="account id (default: the newest)"),
+) -> None:
+    """Write the HTML report (spend vs plan, CPA vs target, creatives, change-set timeline) for an account."""
+    db = context.database()
+    with db.transaction() as session:
+        repo = ReportRepository(session)
+        account_id = account or repo.latest_account_id()
+        campaigns = repo.campaigns(account_id) if account_id else []
+        clocks = [c for c in (data_clock(session, c.id) for c in campaigns) if c is not None]
+    now = max(clocks) if clocks else datetime.now(UTC)
+    data = collect_report(db, start=parse_since(since, now), end=now, account_id=account_id)
+    path = build_report(data, out)
+    console.print(f"report written to [bold]{path}[/] ({path.stat().st_size // 1024} KiB)")

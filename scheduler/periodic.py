@@ -1,0 +1,103 @@
+"""Turning APScheduler fires into exactly-once periods.
+
+APScheduler (in memory, one per replica) only says "look now"; which periods run is decided here. On each fire a
+replica walks every period that fell due since the last one it saw (so a late or skipped fire never loses a period)
+and tries to claim each in Postgres; only the claim winner plans or runs it. A period whose claim attempt hit a
+database error is not marked as seen, so it is retried on the next fire.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from adpilot.errors import DatabaseUnavailable
+from db.coordination import PeriodClaimRepository
+from scheduler.clock import floor_period
+from scheduler.registry import JobContext, ScheduledJob, enqueue_all
+
+__all__ = ["PeriodRunner"]
+
+_MAX_PERIODS_PER_FIRE = 10_000
+
+
+class PeriodRunner:
+    """Claims and runs the periods of one :class:`ScheduledJob` on behalf of one replica."""
+
+    def __init__(self, ctx: JobContext, job: ScheduledJob) -> None:
+        self.ctx = ctx
+        self.job = job
+        self.last_seen: datetime | None = None
+        self.log = ctx.log.bind(job=job.name)
+
+    def due_periods(self, now: datetime) -> list[datetime]:
+        current = floor_period(now, self.job.period)
+        step = self.job.period
+        first = current - self.job.catch_up * step if self.last_seen is None else self.last_seen + step
+        periods: list[datetime] = []
+        period = first
+        while period <= current and len(periods) < _MAX_PERIODS_PER_FIRE:
+            periods.append(period)
+            period += self.job.period
+        return periods
+
+    def fire(self) -> None:
+        """APScheduler's entry point. Never raises: a failure is logged and retried on the next fire."""
+        try:
+            for period in self.due_periods(self.ctx.clock.now()):
+                self._claim_and_run(period)
+                self.last_seen = period
+        except DatabaseUnavailable as exc:
+            self.ctx.metrics.db_errors.labels(loop=f"job:{self.job.name}").inc()
+            self.log.warning("period claim deferred: database unavailable", error=str(exc))
+        except Exception:
+            self.log.exception("scheduled job fire failed")
+
+    def _claim_and_run(self, period: datetime) -> None:
+        won = self._claim(period)
+        self.ctx.metrics.period_claims.labels(job=self.job.name, outcome="won" if won else "lost").inc()
+        if won and self.job.run is not None:
+            self._run_inline(period)
+
+    def _claim(self, period: datetime) -> bool:
+        """Claim the period; for ``plan`` jobs enqueue its work in the same transaction."""
+        try:
+            with self.ctx.database.transaction() as session:
+                claims = PeriodClaimRepository(session)
+                won = claims.claim(self.job.name, period, self.ctx.replica_id)
+                if won and self.job.plan is not None:
+                    ids = enqueue_all(session, self.job.plan(self.ctx, session, period))
+                    claims.finish(self.job.name, period, f"ok: enqueued {len(ids)}")
+                    self.log.info("period planned", period=period.isoformat(), enqueued=len(ids))
+                self.ctx.faults.hit("period_claim")
+                return won
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            if self.job.plan is None:
+                raise
+            return self._record_plan_failure(period, exc)
+
+    def _record_plan_failure(self, period: datetime, exc: Exception) -> bool:
+        """A planning bug must not wedge the job: claim the period with the error so the next period proceeds."""
+        self.log.error("planning failed", period=period.isoformat(), error=repr(exc))
+        with self.ctx.database.transaction() as session:
+            claims = PeriodClaimRepository(session)
+            won = claims.claim(self.job.name, period, self.ctx.replica_id)
+            if won:
+                claims.finish(self.job.name, period, f"error: {exc!r}")
+        self.ctx.metrics.job_runs.labels(job=self.job.name, outcome="error").inc()
+        return won
+
+    def _run_inline(self, period: datetime) -> None:
+        assert self.job.run is not None
+        try:
+            outcome = "ok: " + (self.job.run(self.ctx, period) or "done")
+            self.ctx.metrics.job_runs.labels(job=self.job.name, outcome="ok").inc()
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            self.log.exception("scheduled job failed", period=period.isoformat())
+            outcome = f"error: {exc!r}"
+            self.ctx.metrics.job_runs.labels(job=self.job.name, outcome="error").inc()
+        with self.ctx.database.transaction() as session:
+            PeriodClaimRepository(session).finish(self.job.name, period, outcome)
