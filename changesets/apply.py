@@ -98,6 +98,7 @@ def _prepare(
             policy=policy,
             read_only=False,
             undo=undo,
+            origin=cs.origin,
         )
         verdict = evaluate(
             [ProposedItem(ChangeAction(i.action), i.campaign_id, i.target_id, i.after) for i in fresh], context, policy

@@ -93,6 +93,7 @@ def build_context(
     policy: GuardrailPolicy,
     read_only: bool,
     undo: bool = False,
+    origin: str = "",
 ) -> GuardrailContext:
     account = session.get(AdAccount, account_id)
     campaigns = session.scalars(select(Campaign).where(Campaign.id.in_(set(campaign_ids)))).all()
@@ -109,4 +110,5 @@ def build_context(
         account_budget_total_micros=int(total or 0),
         account_daily_ceiling_micros=account.daily_ceiling_micros if account else None,
         undo=undo,
+        origin=origin,
     )

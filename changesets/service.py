@@ -145,6 +145,7 @@ def _propose(
         policy=policy,
         read_only=read_only,
         undo=undo,
+        origin=proposal.origin,
     )
     engine_items = [ProposedItem(i.action, i.campaign_id, i.target_id, i.after) for i in proposal.items]
     verdict = evaluate(engine_items, context, policy)

@@ -12,10 +12,12 @@ from cli.changesets import changesets_app
 from cli.config import config_app
 from cli.daemon import daemon_app
 from cli.database import db_app
+from cli.demo import demo
 from cli.doctor import doctor
 from cli.errors import ErrorReportingGroup, set_debug
 from cli.kill_switch import kill_switch_app
 from cli.report import report
+from cli.webhooks import webhooks_app
 
 __all__ = ["app", "run"]
 
@@ -44,9 +46,11 @@ app.add_typer(changesets_app, name="changesets")
 app.add_typer(agents_app, name="agents")
 app.add_typer(kill_switch_app, name="kill-switch")
 app.add_typer(daemon_app, name="daemon")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(bench_app, name="bench")
 app.command("doctor")(doctor)
 app.command("report")(report)
+app.command("demo")(demo)
 
 
 def run() -> None:

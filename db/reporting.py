@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.schema import AdAccount, Campaign, ChangeSet, Creative, PerformanceHour
 
-__all__ = ["CampaignSeries", "ReportRepository"]
+__all__ = ["CampaignSeries", "ReportRepository", "change_set_counts", "llm_tokens"]
 
 
 @dataclass
@@ -79,7 +79,42 @@ class ReportRepository:
     def change_sets(self, account_id: int, start: datetime, end: datetime) -> list[ChangeSet]:
         stmt = (
             select(ChangeSet)
-            .where(ChangeSet.account_id == account_id, ChangeSet.created_at >= start, ChangeSet.created_at < end)
+            .where(ChangeSet.account_id == account_id, ChangeSet.created_at >= start, ChangeSet.created_at < end,
+                   ChangeSet.origin != "pacer")  # the per-tick pacer's adjustments are plotted, not listed
             .order_by(ChangeSet.created_at, ChangeSet.id)
         )
         return list(self.session.scalars(stmt))
+
+
+def change_set_counts(session: Session, account_id: int) -> dict[str, int]:
+    """Change-sets of an account by outcome (agents and people; the per-tick pacer's are counted apart)."""
+    rows = dict(
+        session.execute(
+            select(ChangeSet.status, func.count())
+            .where(ChangeSet.account_id == account_id, ChangeSet.origin != "pacer")
+            .group_by(ChangeSet.status)
+        ).all()
+    )
+    pacer = session.scalar(
+        select(func.count()).where(ChangeSet.account_id == account_id, ChangeSet.origin == "pacer",
+                                   ChangeSet.status == "applied")
+    )
+    return {
+        "proposed": int(sum(rows.values())),
+        "applied": int(rows.get("applied", 0)) + int(rows.get("rolled_back", 0)),
+        "blocked": int(rows.get("blocked", 0)),
+        "rolled_back": int(rows.get("rolled_back", 0)),
+        "pending_approval": int(rows.get("pending_approval", 0)),
+        "pacer_adjustments": int(pacer or 0),
+    }
+
+
+def llm_tokens(session: Session, account_id: int) -> int:
+    from db.schema import AgentRun
+
+    total = session.scalar(
+        select(func.coalesce(func.sum(AgentRun.prompt_tokens + AgentRun.completion_tokens), 0))
+        .join(Campaign, Campaign.id == AgentRun.campaign_id)
+        .where(Campaign.account_id == account_id)
+    )
+    return int(total or 0)

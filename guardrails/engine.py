@@ -86,6 +86,7 @@ class GuardrailContext:
     account_budget_total_micros: int
     account_daily_ceiling_micros: int | None = None
     undo: bool = False
+    origin: str = ""  # "pacer": the per-tick pacer, judged by the policy's ``pacing`` section only
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,8 @@ def evaluate(items: Sequence[ProposedItem], context: GuardrailContext, policy: G
         why = f"{len(items)} items (max {policy.max_items_per_changeset} per change-set)"
         return Verdict(tuple(_block("max_items", why, i.after) for i in items), sha, (why,))
 
+    if context.origin == "pacer":
+        return Verdict(tuple(_pacer_verdict(i, context, policy) for i in items), sha)
     verdicts: list[ItemVerdict] = []
     for item in items:
         state = context.campaigns.get(item.campaign_id)
@@ -327,6 +330,24 @@ def evaluate(items: Sequence[ProposedItem], context: GuardrailContext, policy: G
                 verdict = replace(verdict, decision=Decision.NEEDS_APPROVAL, rules=("autonomy_tier",))
         verdicts.append(verdict)
     return Verdict(tuple(_apply_ceiling(items, verdicts, context, policy)), sha)
+
+
+def _pacer_verdict(item: ProposedItem, context: GuardrailContext, policy: GuardrailPolicy) -> ItemVerdict:
+    state = context.campaigns.get(item.campaign_id)
+    if item.action is not ChangeAction.SET_BID_MULTIPLIER:
+        return _block("pacer_scope", "the pacer may only set the bid multiplier", item.after)
+    if state is None or state.protected or state.status != "active":
+        return _block("pacer_scope", "campaign unknown, protected or not active", item.after)
+    value = item.after.get("bid_multiplier")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        return _block("invalid_value", "bid_multiplier must be a positive number", item.after)
+    rules, step = policy.pacing, policy.pacing.max_step_pct / 100
+    lo = max(rules.min_multiplier, state.bid_multiplier * (1 - step))
+    hi = min(rules.max_multiplier, state.bid_multiplier * (1 + step))
+    if lo > hi:
+        lo = hi = min(max(state.bid_multiplier, rules.min_multiplier), rules.max_multiplier)
+    new = min(max(float(value), math.ceil(lo * 10_000) / 10_000), math.floor(hi * 10_000) / 10_000)
+    return ItemVerdict(Decision.AUTO, {"bid_multiplier": new}, clamped=new != value)
 
 
 def _apply_ceiling(

@@ -80,6 +80,15 @@ class Autonomy(_Strict):
         return self
 
 
+class PacingRules(_Strict):
+    """Bounds for the per-tick pacer (origin ``pacer``): it may only move the bid multiplier, inside these bounds,
+    without cooldowns or evidence gates — it is a feedback controller, not a decision."""
+
+    min_multiplier: float = Field(0.2, gt=0)
+    max_multiplier: float = Field(4.0, gt=0, le=100)
+    max_step_pct: float = Field(30.0, gt=0, le=100)
+
+
 class GuardrailPolicy(_Strict):
     budget: StepLimits = StepLimits()
     bid: StepLimits = StepLimits(max_change_pct_per_step=15.0, max_change_pct_per_day=25.0)
@@ -96,6 +105,7 @@ class GuardrailPolicy(_Strict):
     evidence: EvidenceRules = EvidenceRules()
     creative: CreativeRules = CreativeRules()
     autonomy: Autonomy = Autonomy()
+    pacing: PacingRules = PacingRules()
 
     @model_validator(mode="after")
     def _modifier_range(self) -> GuardrailPolicy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.jobs import agent_cycles, anomalies, hooks, inbox, pacing, sandbox_clock, sync
+from scheduler.jobs import agent_cycles, agents, anomalies, hooks, inbox, pacing, sandbox_clock, sync
 from scheduler.registry import JobRegistry
 
 __all__ = ["register_builtin"]
@@ -21,5 +21,6 @@ def register_builtin(registry: JobRegistry, *, has_platform: bool, simulated: bo
     pacing.register(registry)
     anomalies.register(registry)
     agent_cycles.register(registry)
+    agents.register(registry)
     inbox.register(registry)
     hooks.register(registry, log)

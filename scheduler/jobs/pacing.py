@@ -1,22 +1,29 @@
-"""Pacing tick: once per sandbox tick (30 simulated minutes), per active campaign, compare spend so far today with
-the budget's even pace and log what the pacing controller is working with.
+"""Pacing tick: once per sandbox tick (30 simulated minutes), per active campaign, move the bid multiplier toward
+the budget's even pace with ``pacing.spend_pacer`` — through a change-set (origin ``pacer``) that the guardrail
+policy's ``pacing`` section bounds, applied at once by the normal apply path (validate_only first, idempotency
+key). Spend and conversions so far today are read from the platform itself: the store lags by up to a sync period.
 
-Compute-and-log only, on purpose: ``pacing.LandscapePacer`` needs per-auction feedback (``AuctionLandscape``, the
-minimum bid to win) that the ``AdPlatform`` protocol does not expose, and bid multipliers may only reach the
-platform through the change-set apply path. Once both exist this job proposes a ``set_bid_multiplier`` change-set
-per campaign instead of logging. It runs inline (``run``): a lost tick is made up by the next one.
+``pacing.LandscapePacer`` (the bench's best policy) needs per-auction feedback (the minimum bid to win) that ad
+platforms do not expose, so the live job uses the spend-feedback pacer. It runs inline (``run``): a lost tick is
+made up by the next one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from changesets import ChangeSetProposal, ItemProposal, apply_change_set, propose
+from db.enums import ChangeAction
 from db.sync import SyncRepository
+from guardrails.policy import load_policy
 from pacing.interface import PacingGoal
-from scheduler.clock import SANDBOX_TICK, SANDBOX_TICKS_PER_DAY, floor_period
+from pacing.spend_pacer import PaceInput, next_multiplier
+from scheduler.clock import SANDBOX_TICK, floor_period
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
-__all__ = ["pace_ratio", "register"]
+__all__ = ["MIN_RELATIVE_CHANGE", "pace_ratio", "register"]
+
+MIN_RELATIVE_CHANGE = 0.03  # smaller moves are noise and only add change-sets
 
 
 def pace_ratio(spend_micros: int, goal: PacingGoal, ticks_elapsed: int) -> float | None:
@@ -27,20 +34,41 @@ def pace_ratio(spend_micros: int, goal: PacingGoal, ticks_elapsed: int) -> float
 
 
 def _run(ctx: JobContext, period: datetime) -> str:
+    if ctx.platform is None:
+        return "no platform: nothing to pace"
+    platform, settings = ctx.platform, ctx.settings
+    policy = load_policy(settings.guardrail_policy_path if settings else None)
+    read_only = bool(settings and settings.read_only)
     day_start = floor_period(period, timedelta(days=1))
-    elapsed = int((period - day_start) / SANDBOX_TICK)
+    share = (period - day_start) / timedelta(days=1)
+    served = {a.id for a in platform.list_accounts()}  # a store may hold accounts of other platforms
     with ctx.database.transaction() as session:
-        repo = SyncRepository(session)
-        campaigns = repo.campaigns(active_only=True)
-        spends = {c.id: repo.window_totals(c.id, day_start, period).spend_micros for c in campaigns}
-    for campaign in campaigns:
-        goal = PacingGoal(budget_micros=campaign.daily_budget_micros, target_cpa_micros=None,
-                          ticks=SANDBOX_TICKS_PER_DAY)
-        ctx.log.debug("pacing tick", campaign=campaign.id, tick=elapsed, spend_micros=spends[campaign.id],
-                      pace=pace_ratio(spends[campaign.id], goal, elapsed))
-    return f"paced {len(campaigns)} campaigns (log only)"
+        campaigns = [c for c in SyncRepository(session).campaigns(active_only=True) if c.account_external_id in served]
+    moved = 0
+    for c in campaigns:
+        stats = platform.hourly_stats(c.account_external_id, day_start, period, campaign_id=c.external_id)
+        controls = platform.get_controls(c.external_id)
+        current = controls.bid_multiplier
+        new = next_multiplier(PaceInput(
+            multiplier=current, spend_today_micros=sum(s.cost_micros for s in stats),
+            budget_micros=controls.daily_budget_micros, share_of_day_elapsed=share,
+            conversions_today=sum(s.conversions for s in stats), target_cpa_micros=controls.target_cpa_micros,
+        ))
+        if abs(new / current - 1) < MIN_RELATIVE_CHANGE:
+            continue
+        proposal = ChangeSetProposal(
+            account_id=c.account_id, campaign_id=c.id, origin="pacer", summary=f"pacing: multiplier → {new:.3f}",
+            items=[ItemProposal(action=ChangeAction.SET_BID_MULTIPLIER, campaign_id=c.id, target_id=str(c.id),
+                                after={"bid_multiplier": round(new, 4)}, rationale="spend vs even pace")],
+        )
+        cs = propose(ctx.database, proposal, policy=policy, now=period, read_only=read_only)
+        if cs.status == "approved":
+            apply_change_set(ctx.database, platform, cs.id, policy=policy, now=period, actor="pacer",
+                             read_only=read_only)
+            moved += 1
+    return f"paced {len(campaigns)} campaigns, moved {moved}"
 
 
 def register(registry: JobRegistry) -> None:
     registry.schedule(ScheduledJob("pacing_tick", SANDBOX_TICK, run=_run, catch_up=0,
-                                   description="per-tick pacing (compute and log until change-set writes land)"))
+                                   description="per-tick pacing of bid multipliers through pacer change-sets"))

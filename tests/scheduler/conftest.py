@@ -113,6 +113,7 @@ def forkserver(database: Database, database_url: str, tmp_path: Path) -> Iterato
         "ADPILOT_DATABASE_URL": database_url,
         "ADPILOT_DATA_DIR": str(tmp_path / "data"),
         "ADPILOT_LOG_LEVEL": "WARNING",
+        "ADPILOT_LLM_BACKEND": "fake",  # agent cycles run with no model (deterministic choices), never a real one
         "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
     })
     server = ForkServer(env, tmp_path)

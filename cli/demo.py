@@ -1,0 +1,43 @@
+"""``adpilot demo``: a simulated week of the whole system, a summary table (or JSON) and an HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli import context
+from cli.output import emit_json
+from demo import DemoOptions, run_demo
+from demo.summary import summary_table
+
+__all__ = ["demo"]
+
+
+def demo(
+    days: int = typer.Option(7, min=1, max=60, help="simulated days"),
+    campaigns: int = typer.Option(5, min=1, max=5, help="campaigns in the demo account"),
+    seed: int = typer.Option(0, help="seed of the simulated market"),
+    llm: str = typer.Option("embedded", help="embedded | openai | fake"),
+    replicas: int = typer.Option(1, min=1, max=8, help="daemon replicas"),
+    day_seconds: float = typer.Option(0.0, "--day-seconds", min=0.0,
+                                      help="wall seconds per simulated day (default: 20 with --llm fake, else 60)"),
+    report: Path = typer.Option(Path("adpilot-demo.html"), "--report", help="where to write the HTML report"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
+) -> None:
+    """Run the sandbox, the webhook receiver, the daemon and the agents for a simulated week."""
+    if llm not in ("embedded", "openai", "fake"):
+        from adpilot.errors import InvalidInput
+
+        raise InvalidInput(f"unknown --llm {llm!r}", remedy="use embedded, openai or fake")
+    cfg = context.settings()
+    console = Console(stderr=True)
+    options = DemoOptions(days=days, campaigns=campaigns, seed=seed, llm=llm, replicas=replicas, report=report,
+                          day_seconds=day_seconds or (20.0 if llm == "fake" else 60.0))
+    result = run_demo(cfg, options, console=console)
+    if as_json:
+        emit_json(result.summary)
+    else:
+        Console().print(summary_table(result.summary))
+    console.print(f"report: {result.report} · logs: {result.log_dir}")

@@ -1,0 +1,98 @@
+"""Columnar store of won impressions and their outcomes; the source of hourly stats, logs and conversion events.
+
+Why columnar numpy chunks: a simulated week holds hundreds of thousands of impressions; Python objects per row would
+dominate the run time. Rows become :class:`platforms.base.ImpressionLogRow` only when a caller asks for them.
+
+A conversion is stored with the minute it will happen (``convert_minute``; NaN for none). Every query takes ``now`` and
+hides conversions that have not happened yet, so delayed labels behave as on a real platform.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ImpressionChunk", "LogStore"]
+
+_COLUMNS = (
+    "tick", "campaign", "user", "segment", "creative", "site", "placement", "position",
+    "user_frequency", "clicked", "convert_minute", "cost",
+)
+
+
+@dataclass(frozen=True)
+class ImpressionChunk:
+    tick: np.ndarray
+    campaign: np.ndarray
+    user: np.ndarray
+    segment: np.ndarray
+    creative: np.ndarray
+    site: np.ndarray
+    placement: np.ndarray
+    position: np.ndarray
+    user_frequency: np.ndarray
+    clicked: np.ndarray
+    convert_minute: np.ndarray
+    cost: np.ndarray
+
+
+class LogStore:
+    def __init__(self) -> None:
+        self._chunks: list[ImpressionChunk] = []
+        self._merged: dict[str, np.ndarray] | None = None
+
+    def append(self, chunk: ImpressionChunk) -> None:
+        if chunk.tick.shape[0]:
+            self._chunks.append(chunk)
+            self._merged = None
+
+    def columns(self) -> dict[str, np.ndarray]:
+        if self._merged is None:
+            if not self._chunks:
+                self._merged = {name: np.zeros(0) for name in _COLUMNS}
+            else:
+                self._merged = {
+                    name: np.concatenate([getattr(c, name) for c in self._chunks]) for name in _COLUMNS
+                }
+                self._chunks = [ImpressionChunk(**self._merged)]
+        return self._merged
+
+    def __len__(self) -> int:
+        return int(self.columns()["tick"].shape[0])
+
+    def select(self, tick_lo: int, tick_hi: int, campaign: int | None = None) -> np.ndarray:
+        """Row indices with ``tick_lo <= tick < tick_hi`` (and the campaign, if given)."""
+        cols = self.columns()
+        mask = (cols["tick"] >= tick_lo) & (cols["tick"] < tick_hi)
+        if campaign is not None:
+            mask &= cols["campaign"] == campaign
+        return np.flatnonzero(mask)
+
+    def converted_by(self, index: np.ndarray, now_minute: float) -> np.ndarray:
+        """Whether each selected impression's conversion has happened by ``now_minute``."""
+        minute = self.columns()["convert_minute"][index]
+        return np.asarray(np.nan_to_num(minute, nan=np.inf) <= now_minute)
+
+    def conversions_between(self, lo_minute: float, hi_minute: float, n_campaigns: int) -> np.ndarray:
+        """Count of conversions happening in ``(lo, hi]`` per campaign index."""
+        cols = self.columns()
+        minute = np.nan_to_num(cols["convert_minute"], nan=-np.inf)
+        mask = (minute > lo_minute) & (minute <= hi_minute)
+        return np.bincount(cols["campaign"][mask].astype(np.int64), minlength=n_campaigns)
+
+    def to_json(self) -> str:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, allow_pickle=False, **self.columns())
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    @classmethod
+    def from_json(cls, data: str) -> LogStore:
+        store = cls()
+        with np.load(io.BytesIO(base64.b64decode(data))) as arrays:
+            columns = {name: arrays[name] for name in _COLUMNS}
+        if columns["tick"].shape[0]:
+            store.append(ImpressionChunk(**columns))
+        return store

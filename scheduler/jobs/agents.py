@@ -1,0 +1,71 @@
+"""Handlers that run the agents: the daily ``agent_cycle`` and the webhook/anomaly-triggered kinds
+(``pacing_review``, ``creative_strategist``, ``reviewer``), plus ``undo_change_set`` queued by the CLI.
+
+A triggered run executes the whole cycle with the trigger as (untrusted) context: the graph's nodes are cheap when
+they have nothing to do, and one code path is easier to trust than four. A change-set the guardrails approved for
+auto-apply is queued for the apply job right away; anything else waits for a human.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.llm.base import LLMBackend
+from agents.llm.factory import make_backend
+from agents.runner import run_cycle
+from changesets import undo_change_set
+from db.work_queue import ClaimedItem, WorkQueue
+from guardrails.policy import load_policy
+from scheduler.jobs.hooks import APPLY_KIND
+from scheduler.registry import JobContext, JobRegistry
+
+__all__ = ["AGENT_KINDS", "UNDO_KIND", "register"]
+
+AGENT_KINDS = ("agent_cycle", "pacing_review", "creative_strategist", "reviewer")
+UNDO_KIND = "undo_change_set"
+
+
+def _llm(ctx: JobContext) -> LLMBackend | None:
+    """One backend per daemon (the embedded model loads once), built lazily from the settings."""
+    if "llm" not in ctx.options:
+        ctx.options["llm"] = make_backend(ctx.settings) if ctx.settings is not None else None
+    backend: LLMBackend | None = ctx.options["llm"]
+    return backend
+
+
+def _cycle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
+    if item.campaign_id is None:
+        return {"skipped": "the event names no campaign known to the store"}
+    settings = ctx.settings
+    policy = load_policy(settings.guardrail_policy_path if settings else None)
+    trigger = item.kind if item.kind == "agent_cycle" else f"{item.kind}: {item.payload.get('reason', '')}"
+    result = run_cycle(
+        ctx.database, item.campaign_id, now=ctx.clock.now(), llm=_llm(ctx), policy=policy,
+        read_only=bool(settings and settings.read_only), run_id=item.id, trigger=trigger,
+        seed=item.id, max_tokens=settings.llm_max_tokens if settings else 256,
+    )
+    if result.change_set_id is not None and result.change_set_status == "approved":
+        with ctx.database.transaction() as session:
+            WorkQueue(session).enqueue(APPLY_KIND, campaign_id=item.campaign_id, trigger="auto",
+                                       payload={"change_set_id": result.change_set_id},
+                                       dedupe_key=f"apply:{result.change_set_id}")
+    return {"change_set_id": result.change_set_id, "change_set_status": result.change_set_status,
+            "items": len(result.drafts), "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens}
+
+
+def _undo(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
+    settings = ctx.settings
+    outcome = undo_change_set(
+        ctx.database, ctx.require_platform(), int(item.payload["change_set_id"]),
+        actor=str(item.payload.get("actor") or "unknown"), policy=load_policy(settings.guardrail_policy_path
+                                                                                if settings else None),
+        now=ctx.clock.now(), read_only=bool(settings and settings.read_only),
+    )
+    return {"status": outcome.status, "applied": outcome.applied}
+
+
+def register(registry: JobRegistry) -> None:
+    for kind in AGENT_KINDS:
+        registry.handle(kind, _cycle)
+    registry.handle(UNDO_KIND, _undo)

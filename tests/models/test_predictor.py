@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.bundle import TrainedModel
+from models.predictor import ChampionSlot, Predictor, PriorPredictor
+from models.training import TrainConfig, train_model
+from tests.models.conftest import FAST_DEEP
+
+
+def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+    predictor = Predictor(criteo_lgbm, version=1)
+    x = criteo_lgbm.spec.encode(criteo_split[1].frame)[:300]
+    batch = predictor.predict(x)
+    single = np.array([predictor.predict_one(row) for row in x])
+    assert np.array_equal(batch, single)
+
+
+def test_batch_and_single_paths_agree_for_dcnv2(criteo_split) -> None:  # type: ignore[no-untyped-def]
+    """Float32 BLAS kernels differ between 1-row and n-row products, so deep models agree to ~1e-6, not bitwise."""
+    model = train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
+    predictor = Predictor(model)
+    x = model.spec.encode(criteo_split[1].frame)[:200]
+    np.testing.assert_allclose(predictor.predict(x), [predictor.predict_one(r) for r in x], rtol=1e-5, atol=1e-7)
+
+
+def test_compiled_lgbm_matches_the_booster(criteo_lgbm, criteo_split, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("lleaves")
+    plain = Predictor(criteo_lgbm)
+    compiled = Predictor(criteo_lgbm, compiled=True, cache_dir=tmp_path)
+    x = criteo_lgbm.spec.encode(criteo_split[1].frame)[:500]
+    np.testing.assert_allclose(compiled.predict(x), plain.predict(x), rtol=1e-9, atol=1e-12)
+    assert np.array_equal(compiled.predict(x[:50]), [compiled.predict_one(r) for r in x[:50]])
+
+
+def test_unseen_categories_and_missing_values_do_not_crash(criteo_lgbm) -> None:  # type: ignore[no-untyped-def]
+    predictor = Predictor(criteo_lgbm)
+    rows = [{}, {"C1": "never-seen", "I1": None, "I2": float("nan")}, {"C3": 12345, "I5": "garbage"}]
+    p = predictor.predict_rows(rows)
+    assert p.shape == (3,) and np.all((p > 0) & (p < 1))
+
+
+class _Source:
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+        self.version: int | None = None
+        self.loads = 0
+
+    def champion_version(self, kind: str) -> int | None:
+        return self.version
+
+    def load_model(self, kind: str, version: int) -> TrainedModel:
+        self.loads += 1
+        return self.model
+
+
+def test_champion_slot_falls_back_then_hot_reloads(criteo_lgbm) -> None:  # type: ignore[no-untyped-def]
+    now = [0.0]
+    source = _Source(criteo_lgbm)
+    slot = ChampionSlot("ctr", source, prior=0.02, check_interval_s=10, clock=lambda: now[0])
+    first = slot.get()
+    assert isinstance(first, PriorPredictor) and first.is_fallback and first.predict_one(np.zeros(3)) == 0.02
+    source.version = 1
+    assert slot.get() is first  # not re-checked before the interval
+    now[0] = 11.0
+    served = slot.get()
+    assert isinstance(served, Predictor) and served.version == 1 and not served.is_fallback
+    now[0] = 30.0
+    assert slot.get() is served and source.loads == 1  # same champion: no reload
+    source.version = 2
+    now[0] = 45.0
+    assert slot.get().version == 2 and source.loads == 2
+    source.version = None
+    now[0] = 60.0
+    assert slot.get().is_fallback
