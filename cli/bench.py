@@ -68,3 +68,24 @@ def webhooks(
     result = run_benchmark(context.settings(), events=events, seconds=seconds, concurrency=concurrency,
                            seed=seed, workers=workers)
     typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
+
+
+@bench_app.command("models")
+def models(
+    json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),
+    seed: int = typer.Option(0, "--seed", help="split and training seed"),
+    datasets: str = typer.Option("criteo,avazu,talkingdata,sandbox", "--datasets",
+                                 help="comma-separated: criteo, avazu, talkingdata, sandbox"),
+    repeats: int = typer.Option(5, "--repeats", min=1, help="stratified 80/20 repeats on Criteo and Avazu"),
+    serving: bool = typer.Option(True, "--serving/--no-serving", help="measure batch rows/s and single-call latency"),
+) -> None:
+    """CTR/CVR models vs peers on identical splits, plus serving speed (EVALUATION.md §2)."""
+    from bench.models.runner import DATASETS, run
+
+    chosen = tuple(d.strip() for d in datasets.split(",") if d.strip())
+    unknown = [d for d in chosen if d not in DATASETS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"--datasets takes {', '.join(DATASETS)}")
+    result = run(seed=seed, datasets=chosen, repeats=repeats, serving=serving,
+                 progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))

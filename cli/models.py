@@ -60,10 +60,17 @@ def _summary(row: Any) -> dict[str, Any]:
 
 
 @models_app.command("list")
-def list_versions(kind: str | None = typer.Option(None, "--kind", help="ctr | cvr (default both)"), as_json: bool = _JSON) -> None:
+def list_versions(
+    kind: str | None = typer.Option(None, "--kind", help="ctr | cvr (default both)"), as_json: bool = _JSON
+) -> None:
     """Registered model versions with their holdout metrics."""
     rows = [_summary(r) for r in _service().list(_kind(kind) if kind else None)]
-    emit_table("model versions", ["kind", "version", "status", "algorithm", "auc", "logloss", "ece", "trained_at", "notes"], rows, as_json=as_json)
+    emit_table(
+        "model versions",
+        ["kind", "version", "status", "algorithm", "auc", "logloss", "ece", "trained_at", "notes"],
+        rows,
+        as_json=as_json,
+    )
 
 
 @models_app.command("train")
@@ -127,4 +134,8 @@ def promote(
 def rollback(kind: str = _KIND, as_json: bool = _JSON) -> None:
     """Retire the champion and reinstate the previous one."""
     result = _service().rollback(_kind(kind))
-    emit_record(f"{kind} rolled back", {"kind": result.kind, "champion": result.promoted, "retired": result.retired}, as_json=as_json)
+    emit_record(
+        f"{kind} rolled back",
+        {"kind": result.kind, "champion": result.promoted, "retired": result.retired},
+        as_json=as_json,
+    )

@@ -105,8 +105,10 @@ class ModelRegistryRepository:
         return _row(row)
 
     def _get(self, kind: str, version: int, *, lock: bool = False) -> ModelVersion:
-        stmt = select(ModelVersion).options(load_only(*_LIGHT)).where(
-            ModelVersion.kind == kind, ModelVersion.version == version
+        stmt = (
+            select(ModelVersion)
+            .options(load_only(*_LIGHT))
+            .where(ModelVersion.kind == kind, ModelVersion.version == version)
         )
         found = self.session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
         if found is None:
@@ -130,8 +132,10 @@ class ModelRegistryRepository:
         return [_row(m) for m in self.session.scalars(stmt)]
 
     def champion(self, kind: str, *, lock: bool = False) -> VersionRow | None:
-        stmt = select(ModelVersion).options(load_only(*_LIGHT)).where(
-            ModelVersion.kind == kind, ModelVersion.status == ModelStatus.CHAMPION.value
+        stmt = (
+            select(ModelVersion)
+            .options(load_only(*_LIGHT))
+            .where(ModelVersion.kind == kind, ModelVersion.status == ModelStatus.CHAMPION.value)
         )
         found = self.session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
         return None if found is None else _row(found)

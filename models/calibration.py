@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.isotonic import IsotonicRegression
 
-__all__ = ["Calibrator", "CalibrationMethod", "fit_calibrator"]
+__all__ = ["CalibrationMethod", "Calibrator", "fit_calibrator"]
 
 CalibrationMethod = Literal["auto", "isotonic", "platt", "none"]
 _EPS = 1e-6

@@ -68,7 +68,7 @@ def train_esmm(
             remedy="collect more history (at least a few days beyond the attribution window)",
         )
     ctr_data = log.ctr(name)
-    n_fit = int(round(len(log) * (1 - cfg.valid_fraction)))
+    n_fit = round(len(log) * (1 - cfg.valid_fraction))
     spec = FeatureSpec.fit(log.frame.iloc[:n_fit], log.schema)
     x = spec.encode(log.frame)
     ctr_head, ctr_stats = fit_head(x, ctr_data.label.astype(np.float64), spec, cfg)

@@ -129,7 +129,7 @@ def train_deep(
             xb = xt[idx]
             loss = nn.functional.binary_cross_entropy_with_logits(model(xb), yt[idx])
             if config.embed_l2 > 0:
-                loss = loss + config.embed_l2 * model.inputs.embedding(_codes(model, xb)).pow(2).sum() / len(idx)
+                loss = loss + config.embed_l2 * model.inputs.embedding(model.inputs.codes(xb)).pow(2).sum() / len(idx)
             loss.backward()
             optim.step()
         val = _mean_logloss(model, xv, yv)
@@ -142,12 +142,6 @@ def train_deep(
     model.load_state_dict(best_state)
     scorer = DeepScorer(model, list(cardinalities), n_dense, config)
     return scorer, scorer.raw(x_val)
-
-
-def _codes(model: DCNv2, x: torch.Tensor) -> torch.Tensor:
-    inputs = model.inputs
-    codes = x[:, : inputs.n_cat].long()
-    return torch.minimum(codes.clamp(min=0), inputs.cardinalities - 1) + inputs.offsets  # type: ignore[operator]
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:

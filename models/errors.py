@@ -1,15 +1,15 @@
 """Typed errors of the model layer, all :class:`adpilot.errors.AdpilotError` subclasses with a remedy.
 
-    AdpilotError
-    ├── InvalidInput
-    │   ├── FeatureError          raw data does not fit the feature schema
-    │   └── DatasetError          a data file is missing or not in the expected format
-    └── ModelError                base of the model lifecycle errors
-        ├── ArtifactError         an artifact cannot be used
-        │   ├── ArtifactCorrupt   bytes damaged or truncated (magic, length or SHA-256 check failed)
-        │   └── ArtifactMismatch  intact, but for another kind, format version or feature spec
-        ├── TrainingError         a trainer could not produce a model (e.g. one class only)
-        └── PromotionRefused      the candidate does not beat the champion on the same holdout
+AdpilotError
+├── InvalidInput
+│   ├── FeatureError          raw data does not fit the feature schema
+│   └── DatasetError          a data file is missing or not in the expected format
+└── ModelError                base of the model lifecycle errors
+    ├── ArtifactError         an artifact cannot be used
+    │   ├── ArtifactCorrupt   bytes damaged or truncated (magic, length or SHA-256 check failed)
+    │   └── ArtifactMismatch  intact, but for another kind, format version or feature spec
+    ├── TrainingError         a trainer could not produce a model (e.g. one class only)
+    └── PromotionRefused      the candidate does not beat the champion on the same holdout
 """
 
 from __future__ import annotations

@@ -212,9 +212,7 @@ class FeatureSpec:
                     "text": tuple(s["text"]),
                 }
             )
-            vocabs = tuple(
-                Vocabulary(v["name"], tuple(v["values"]), tuple(v["counts"])) for v in raw["vocabularies"]
-            )
+            vocabs = tuple(Vocabulary(v["name"], tuple(v["values"]), tuple(v["counts"])) for v in raw["vocabularies"])
             freqs = tuple((name, dict(counts)) for name, counts in raw["frequencies"])
         except (KeyError, TypeError, ValueError) as exc:
             raise FeatureError(f"feature spec JSON is malformed: {exc}") from exc

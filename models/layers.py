@@ -25,6 +25,10 @@ class FeatureInput(nn.Module):
         super().__init__()
         self.n_cat = len(cardinalities)
         self.n_dense = n_dense
+        self.offsets: torch.Tensor
+        self.cardinalities: torch.Tensor
+        self.mean: torch.Tensor
+        self.std: torch.Tensor
         offsets = torch.tensor([0, *list(_cumsum(cardinalities))[:-1]], dtype=torch.long)
         self.register_buffer("offsets", offsets)
         self.register_buffer("cardinalities", torch.tensor(list(cardinalities), dtype=torch.long))
@@ -38,10 +42,13 @@ class FeatureInput(nn.Module):
         self.mean.copy_(mean)
         self.std.copy_(torch.clamp(std, min=1e-6))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def codes(self, x: torch.Tensor) -> torch.Tensor:
+        """Rows of the shared embedding table: codes clamped into each field's range, offset per field."""
         codes = x[:, : self.n_cat].long()
-        codes = torch.minimum(codes.clamp(min=0), self.cardinalities - 1) + self.offsets
-        emb = self.embedding(codes).flatten(1)
+        return torch.minimum(codes.clamp(min=0), self.cardinalities - 1) + self.offsets
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        emb = self.embedding(self.codes(x)).flatten(1)
         dense = x[:, self.n_cat :]
         missing = torch.isnan(dense)
         dense = torch.where(missing, torch.zeros_like(dense), (dense - self.mean) / self.std)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -97,7 +97,7 @@ def _check_labels(y: np.ndarray, where: str) -> None:
 
 
 def _dataset(x: np.ndarray, y: np.ndarray, n_categorical: int, reference: lgb.Dataset | None = None) -> lgb.Dataset:
-    cats = list(range(n_categorical)) or "auto"
+    cats: list[int] | Literal["auto"] = list(range(n_categorical)) or "auto"
     return lgb.Dataset(x, label=y, categorical_feature=cats, reference=reference, free_raw_data=False)
 
 

@@ -55,7 +55,9 @@ class RegistryService:
         self.clock = clock
 
     # ----- write side ---------------------------------------------------------------------------------------------
-    def register(self, model: TrainedModel, *, holdout: LabelledFrame | None = None, notes: str | None = None) -> VersionRow:
+    def register(
+        self, model: TrainedModel, *, holdout: LabelledFrame | None = None, notes: str | None = None
+    ) -> VersionRow:
         """Store a trained model as a candidate, with its holdout metrics when a holdout is given."""
         artifact = model.to_bytes()
         metrics: dict[str, Any] = {"train": {k: v for k, v in model.meta.items() if k != "reference"}}
@@ -136,7 +138,9 @@ class RegistryService:
         with self.database.transaction() as session:
             repo = ModelRegistryRepository(session)
             previous = repo.crown(kind, version, self.clock())
-        return PromotionResult(kind, version, None if previous is None else previous.version, cand_metrics, champ_metrics)
+        return PromotionResult(
+            kind, version, None if previous is None else previous.version, cand_metrics, champ_metrics
+        )
 
     def rollback(self, kind: ModelKind) -> PromotionResult:
         """Retire the champion and reinstate the previous champion."""

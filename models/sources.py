@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from models.datasets import ImpressionLog, LabelledFrame, load_avazu, load_criteo, load_impression_logs, load_talkingdata
+from models.datasets import (
+    ImpressionLog,
+    LabelledFrame,
+    load_avazu,
+    load_criteo,
+    load_impression_logs,
+    load_talkingdata,
+)
 from models.errors import DatasetError
 
 __all__ = ["SOURCES", "default_data_root", "load_source", "sandbox_impressions", "time_holdout"]
@@ -29,12 +36,14 @@ def load_source(name: str, *, data_root: Path | None = None, seed: int = 0, days
     path whose name says its format."""
     root = data_root or default_data_root()
     key = name.lower()
-    if key == "criteo" or "criteo" in key and Path(name).exists():
+    if key == "criteo" or ("criteo" in key and Path(name).exists()):
         return load_criteo(root / "criteo-sample" if key == "criteo" else Path(name))
-    if key == "avazu" or "avazu" in key and Path(name).exists():
+    if key == "avazu" or ("avazu" in key and Path(name).exists()):
         return load_avazu(root / "avazu-sample" if key == "avazu" else Path(name))
-    if key == "talkingdata" or "talkingdata" in key and Path(name).exists():
-        return load_talkingdata(root / "talkingdata-sample" / "train_sample.csv" if key == "talkingdata" else Path(name))
+    if key == "talkingdata" or ("talkingdata" in key and Path(name).exists()):
+        return load_talkingdata(
+            root / "talkingdata-sample" / "train_sample.csv" if key == "talkingdata" else Path(name)
+        )
     if key == "sandbox":
         return sandbox_impressions(seed=seed, days=days).ctr("sandbox")
     raise DatasetError(f"unknown data source {name!r}", remedy=f"use one of {', '.join(SOURCES)} or a sample path")
@@ -59,5 +68,5 @@ def sandbox_impressions(*, seed: int = 0, days: int = 14, traffic_scale: float =
 def time_holdout(data: LabelledFrame, fraction: float = 0.2) -> tuple[LabelledFrame, LabelledFrame]:
     """``(train, holdout)``: the last ``fraction`` of rows (in time order) held out."""
     n = len(data)
-    cut = int(round(n * (1 - fraction)))
+    cut = round(n * (1 - fraction))
     return data.take(np.arange(cut)), data.take(np.arange(cut, n))

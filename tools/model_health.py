@@ -69,7 +69,9 @@ def model_health(request: ModelHealthInput, ctx: ModelToolContext) -> ModelHealt
         key=lambda d: -d.psi,
     )
     worst = max(psi.values()) if psi else None
-    verdict = "ok" if worst is None or worst < PSI_MODERATE else ("drift_moderate" if worst < PSI_MAJOR else "drift_major")
+    verdict = (
+        "ok" if worst is None or worst < PSI_MODERATE else ("drift_moderate" if worst < PSI_MAJOR else "drift_major")
+    )
     return ModelHealth(
         kind=request.kind,
         model_version=model.version,

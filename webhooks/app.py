@@ -68,6 +68,8 @@ class Receiver:
     async def handle(
         self, source: str, headers: Mapping[str, str], chunks: AsyncIterator[bytes]
     ) -> tuple[int, dict[str, Any]]:
+        """``(status, JSON body)`` for one delivery. Refusals are answers, not exceptions, so neither the fast path
+        nor FastAPI can turn bad input into a 500; only an unreachable database yields a 5xx (503: retry)."""
         started = time.perf_counter()
         try:
             body = await self._read(headers, chunks)

@@ -40,7 +40,7 @@ def lightgbm_default(train: LabelledFrame, test: LabelledFrame, seed: int) -> Pe
     model = lgb.LGBMClassifier(random_state=seed, n_jobs=2, verbose=-1)
     model.fit(x, train.label, categorical_feature=list(range(spec.n_categorical)))
     elapsed = time.perf_counter() - started
-    return model.predict_proba(xt)[:, 1], elapsed
+    return np.asarray(model.predict_proba(xt))[:, 1], elapsed
 
 
 def _tabular(schema: FeatureSchema, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -69,7 +69,11 @@ def logreg(train: LabelledFrame, test: LabelledFrame, seed: int) -> PeerResult:
     signed_log = FunctionTransformer(lambda v: np.sign(v) * np.log1p(np.abs(v)))
     columns = ColumnTransformer(
         [("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=2), cats)]
-        + ([("num", make_pipeline(signed_log, SimpleImputer(add_indicator=True), StandardScaler()), nums)] if nums else [])
+        + (
+            [("num", make_pipeline(signed_log, SimpleImputer(add_indicator=True), StandardScaler()), nums)]
+            if nums
+            else []
+        )
     )
     model = make_pipeline(columns, LogisticRegression(max_iter=2000, random_state=seed))
     started = time.perf_counter()

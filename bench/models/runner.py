@@ -5,8 +5,9 @@ Splits (identical for every model):
 - Criteo, Avazu samples: the sample's train/dev/test files merged, then 5 repeated stratified 80/20 splits with seeds
   ``seed … seed+4``; the training rows keep file order (adpilot's early-stopping/calibration split is their tail).
   Reported: mean over splits, ``auc_ci`` = 95 % t-interval of that mean, plus the per-split bootstrap intervals.
-- TalkingData (click → install) and sandbox logs (impression → click): time-ordered 80/10/10. Every model fits on the
-  first 90 %; adpilot uses the 10 % validation slice for early stopping and calibration; all are scored on the last 10 %.
+- TalkingData (click → install) and sandbox logs (impression → click): time-ordered 80/10/10. Every model fits
+  on the first 90 %; adpilot uses the 10 % validation slice for early stopping and calibration; all are scored
+  on the last 10 %.
   ``auc_ci`` is the bootstrap 95 % interval on that test slice.
 
 ``summary`` per dataset compares the best adpilot model with the best peer by AUC, with a paired interval on the
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,19 +27,16 @@ from bench.models.peers import PEERS
 from bench.models.serving import measure_serving
 from models.bundle import TrainedModel, sigmoid
 from models.datasets import LabelledFrame
+from models.deep import DeepConfig
 from models.errors import DatasetError
-from models.metrics import auc, evaluate
+from models.lgbm import LgbmConfig
+from models.metrics import auc, ece, evaluate
 from models.sources import load_source, sandbox_impressions
-from models.training import TrainConfig, train_model
+from models.training import TrainConfig, train_family
 
 __all__ = ["DATASETS", "run"]
 
 DATASETS = ("criteo", "avazu", "talkingdata", "sandbox")
-ADPILOT: dict[str, TrainConfig] = {
-    "adpilot_lgbm": TrainConfig(algo="lgbm"),
-    "adpilot_dcnv2": TrainConfig(algo="dcnv2"),
-    "adpilot_blend": TrainConfig(algo="blend"),
-}
 Split = tuple[LabelledFrame, LabelledFrame, float]
 Progress = Callable[[str], None]
 
@@ -57,7 +54,7 @@ def _stratified(data: LabelledFrame, seed: int, repeats: int) -> list[Split]:
 
 def _time_ordered(data: LabelledFrame) -> list[Split]:
     n = len(data)
-    fit_end = int(round(n * 0.9))
+    fit_end = round(n * 0.9)
     return [(data.take(np.arange(fit_end)), data.take(np.arange(fit_end, n)), 1.0 / 9.0)]
 
 
@@ -68,21 +65,19 @@ def _raw_probability(model: TrainedModel, x: np.ndarray) -> np.ndarray:
 
 def _score_split(
     train: LabelledFrame, test: LabelledFrame, valid_fraction: float, seed: int, progress: Progress
-) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray], TrainedModel | None]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray], TrainedModel]:
     results: dict[str, dict[str, Any]] = {}
     preds: dict[str, np.ndarray] = {}
-    lgbm_model = None
-    for name, cfg in ADPILOT.items():
-        cfg = replace(cfg, valid_fraction=valid_fraction, lgbm=replace(cfg.lgbm, seed=seed), deep=replace(cfg.deep, seed=seed))
-        started = time.perf_counter()
-        model = train_model(train, cfg)
-        elapsed = time.perf_counter() - started
+    cfg = TrainConfig(valid_fraction=valid_fraction, lgbm=LgbmConfig(seed=seed), deep=DeepConfig(seed=seed))
+    family = train_family(train, cfg)
+    for algo, model in family.items():
+        name = f"adpilot_{algo}"
         x = model.spec.encode(test.frame)
         preds[name] = model.predict(x)
-        results[name] = {"train_s": elapsed, "ece_uncalibrated": evaluate(test.label, _raw_probability(model, x), n_boot=0).ece}
-        if name == "adpilot_lgbm":
-            lgbm_model = model
+        elapsed = float(model.meta["train_seconds"])
+        results[name] = {"train_s": elapsed, "ece_uncalibrated": ece(test.label, _raw_probability(model, x))}
         progress(f"    {name}: auc {auc(test.label, preds[name]):.4f} ({elapsed:.1f}s)")
+    lgbm_model = family["lgbm"]
     for name, peer in PEERS.items():
         p, elapsed = peer(train, test, seed)
         preds[name] = p
@@ -90,7 +85,9 @@ def _score_split(
         progress(f"    {name}: auc {auc(test.label, p):.4f} ({elapsed:.1f}s)")
     for name, p in preds.items():
         m = evaluate(test.label, p, n_boot=200, seed=seed)
-        results[name].update({"auc": m.auc, "auc_bootstrap_ci": list(m.auc_ci), "logloss": m.logloss, "ne": m.ne, "ece": m.ece})
+        results[name].update(
+            {"auc": m.auc, "auc_bootstrap_ci": list(m.auc_ci), "logloss": m.logloss, "ne": m.ne, "ece": m.ece}
+        )
     return results, preds, lgbm_model
 
 
@@ -125,12 +122,18 @@ def _aggregate(per_split: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str
         if len(rows) > 1:
             agg["auc_splits"] = aucs
             agg["auc_bootstrap_ci"] = [float(np.mean([r["auc_bootstrap_ci"][i] for r in rows])) for i in (0, 1)]
-        out[name] = {k: (round(v, 5) if isinstance(v, float) else [round(x, 5) for x in v] if isinstance(v, list) else v) for k, v in agg.items()}
+        out[name] = {
+            k: (round(v, 5) if isinstance(v, float) else [round(x, 5) for x in v] if isinstance(v, list) else v)
+            for k, v in agg.items()
+        }
     return out
 
 
 def _summary(
-    models: dict[str, dict[str, Any]], per_split: list[dict[str, dict[str, Any]]], last: tuple[np.ndarray, dict[str, np.ndarray]], seed: int
+    models: dict[str, dict[str, Any]],
+    per_split: list[dict[str, dict[str, Any]]],
+    last: tuple[np.ndarray, dict[str, np.ndarray]],
+    seed: int,
 ) -> dict[str, Any]:
     ours = max((k for k in models if k.startswith("adpilot_")), key=lambda k: models[k]["auc"])
     peer = max((k for k in models if not k.startswith("adpilot_")), key=lambda k: models[k]["auc"])
@@ -156,7 +159,12 @@ def _load(name: str, seed: int) -> LabelledFrame:
 
 
 def run(
-    *, seed: int = 0, datasets: tuple[str, ...] = DATASETS, repeats: int = 5, serving: bool = True, progress: Progress = print
+    *,
+    seed: int = 0,
+    datasets: tuple[str, ...] = DATASETS,
+    repeats: int = 5,
+    serving: bool = True,
+    progress: Progress = print,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     report: dict[str, Any] = {"benchmark": "models", "seed": seed, "datasets": {}, "summary": {}, "notes": {}}
@@ -170,7 +178,8 @@ def run(
             progress(f"[{name}] skipped: {exc}")
             continue
         splits = _stratified(data, seed, repeats) if name in ("criteo", "avazu") else _time_ordered(data)
-        per_split, last = [], (np.zeros(0), {})
+        per_split: list[dict[str, dict[str, Any]]] = []
+        last: tuple[np.ndarray, dict[str, np.ndarray]] = (np.zeros(0), {})
         for i, (train, test, valid_fraction) in enumerate(splits):
             progress(f"[{name}] split {i + 1}/{len(splits)}: {len(train)} train / {len(test)} test rows")
             results, preds, lgbm_model = _score_split(train, test, valid_fraction, seed + i, progress)

@@ -18,7 +18,9 @@ from models.predictor import Predictor
 __all__ = ["measure_serving"]
 
 
-def measure_serving(model: TrainedModel, x: np.ndarray, *, rows: int = 1_000_000, calls: int = 3000) -> dict[str, object]:
+def measure_serving(
+    model: TrainedModel, x: np.ndarray, *, rows: int = 1_000_000, calls: int = 3000
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as cache:
         started = time.perf_counter()
         try:

@@ -6,6 +6,8 @@ Figures:
 - ``sent`` (deliveries), ``accepted`` (2xx), ``rejected`` (count by the receiver's reason label);
 - ``lost``: valid events acknowledged but missing from the inbox, plus triggered runs missing from ``agent_runs``;
 - ``duplicates``: inbox rows or runs beyond one per unique event; ``unexpected``: rows nobody validly sent.
+- ``*_cpu_ms_per_request`` and ``cpu_bound_estimate_events_per_s_2_cores``: CPU spent per delivery, which stays
+  meaningful when other work shares the cores (then the wall-clock ``events_per_s`` understates the receiver).
 """
 
 from __future__ import annotations
@@ -168,6 +170,11 @@ def run_benchmark(
     report["receiver_cpu_ms_per_request"] = round(server_cpu * 1000 / answered, 3)
     report["loadgen_cpu_ms_per_request"] = round(own_cpu * 1000 / answered, 3)
     report["postgres_cpu_ms_per_request"] = round(pg_cpu * 1000 / answered, 3)
+    cpu_ms = (server_cpu + own_cpu + pg_cpu) * 1000 / answered
+    events_per_request = report["unique_events_stored"] / answered
+    # What 2 otherwise idle cores would sustain at the CPU this run spent per delivery (receiver + generator + the
+    # receiver's Postgres backends): comparable across runs when other work shares the machine; an estimate only.
+    report["cpu_bound_estimate_events_per_s_2_cores"] = round(2000.0 / cpu_ms * events_per_request) if cpu_ms else 0
     report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report.update(
         {"concurrency": concurrency, "workers": workers, "writers_per_worker": writers, "seed": seed,

@@ -22,7 +22,9 @@ FAST_DEEP = DeepConfig(max_epochs=4, patience=1, batch_size=512)
 def stratified_split(data: LabelledFrame, seed: int = 0) -> tuple[LabelledFrame, LabelledFrame]:
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    train, test = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=seed).split(np.zeros(len(data)), data.label))
+    train, test = next(
+        StratifiedShuffleSplit(1, test_size=0.2, random_state=seed).split(np.zeros(len(data)), data.label)
+    )
     return data.take(np.sort(train)), data.take(np.sort(test))
 
 
@@ -47,7 +49,7 @@ def criteo_split(criteo: LabelledFrame) -> tuple[LabelledFrame, LabelledFrame]:
 
 
 @pytest.fixture(scope="session")
-def criteo_lgbm(criteo_split):  # type: ignore[no-untyped-def]
+def criteo_lgbm(criteo_split):
     return train_model(criteo_split[0], TrainConfig(lgbm=FAST_LGBM))
 
 

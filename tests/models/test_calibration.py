@@ -7,7 +7,7 @@ from models.calibration import fit_calibrator
 from models.metrics import auc, ece, evaluate, logloss, normalised_entropy
 
 
-def _distorted(criteo_lgbm, criteo_split):  # type: ignore[no-untyped-def]
+def _distorted(criteo_lgbm, criteo_split):
     """Real model scores on real rows, made overconfident and biased (as an uncalibrated ranker would be)."""
     test = criteo_split[1]
     p = criteo_lgbm.predict(criteo_lgbm.spec.encode(test.frame))
@@ -15,16 +15,16 @@ def _distorted(criteo_lgbm, criteo_split):  # type: ignore[no-untyped-def]
     return sigmoid(2.5 * z + 0.8), test.label
 
 
-def test_calibration_reduces_ece_on_held_out_rows(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_calibration_reduces_ece_on_held_out_rows(criteo_lgbm, criteo_split) -> None:
     p, y = _distorted(criteo_lgbm, criteo_split)
     half = len(y) // 2
     for method in ("isotonic", "platt"):
-        cal = fit_calibrator(p[:half], y[:half], method)  # type: ignore[arg-type]
+        cal = fit_calibrator(p[:half], y[:half], method)
         before, after = ece(y[half:], p[half:]), ece(y[half:], cal.apply(p[half:]))
         assert after < before / 2, (method, before, after)
 
 
-def test_centred_isotonic_keeps_the_ranking(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_centred_isotonic_keeps_the_ranking(criteo_lgbm, criteo_split) -> None:
     p, y = _distorted(criteo_lgbm, criteo_split)
     cal = fit_calibrator(p, y, "isotonic")
     assert abs(auc(y, cal.apply(p)) - auc(y, p)) < 0.005

@@ -13,7 +13,7 @@ from models.training import TrainConfig
 from tests.models.conftest import FAST_LGBM
 
 
-def _log(n: int = 12_000, seed: int = 0) -> list[dict]:  # type: ignore[type-arg]
+def _log(n: int = 12_000, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     rows = []
@@ -24,7 +24,9 @@ def _log(n: int = 12_000, seed: int = 0) -> list[dict]:  # type: ignore[type-arg
         p_click = 0.02 + 0.06 * (seg in ("seg_0", "seg_1")) + 0.03 * (cre == "cr_0")
         p_conv = 0.05 + 0.3 * (seg == "seg_0")
         clicked = rng.random() < p_click
-        converted_at = shown + timedelta(hours=float(rng.lognormal(1.0, 1.0))) if clicked and rng.random() < p_conv else None
+        converted_at = (
+            shown + timedelta(hours=float(rng.lognormal(1.0, 1.0))) if clicked and rng.random() < p_conv else None
+        )
         rows.append({"features": {"segment_id": seg, "creative_id": cre, "position": int(rng.integers(1, 5))},
                      "shown_at": shown, "clicked": clicked, "converted_at": converted_at})  # fmt: skip
     return rows

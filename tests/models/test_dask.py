@@ -10,14 +10,12 @@ from models.training import TrainConfig, train_model
 
 
 @pytest.mark.slow
-def test_lightgbm_dask_matches_single_machine_quality(criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_lightgbm_dask_matches_single_machine_quality(criteo_split) -> None:
     distributed = pytest.importorskip("distributed")
     train, test = criteo_split
     cfg = LgbmConfig(max_rounds=150, early_stopping_rounds=150, learning_rate=0.08, refit=False)
     single = train_model(train, TrainConfig(lgbm=cfg))
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         clustered = train_model(train, TrainConfig(lgbm=cfg, dask_address=cluster.scheduler_address))
     a_single = auc(test.label, single.predict(single.spec.encode(test.frame)))
     a_dask = auc(test.label, clustered.predict(clustered.spec.encode(test.frame)))

@@ -48,7 +48,10 @@ def test_spec_round_trips_through_json_with_a_stable_fingerprint() -> None:
 
 def test_row_and_column_encodings_agree() -> None:
     spec = _spec()
-    rows = [{"site": "b", "price": 4, "ts": 1_700_003_600, "headline": "new shoes"}, {"site": None}]
+    rows: list[dict[str, object]] = [
+        {"site": "b", "price": 4, "ts": 1_700_003_600, "headline": "new shoes"},
+        {"site": None},
+    ]
     columns = {k: [r.get(k) for r in rows] for k in ("site", "price", "ts", "headline")}
     assert np.array_equal(spec.encode(columns), spec.encode_rows(rows), equal_nan=True)
 

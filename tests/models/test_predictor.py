@@ -9,7 +9,7 @@ from models.training import TrainConfig, train_model
 from tests.models.conftest import FAST_DEEP
 
 
-def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split) -> None:
     predictor = Predictor(criteo_lgbm, version=1)
     x = criteo_lgbm.spec.encode(criteo_split[1].frame)[:300]
     batch = predictor.predict(x)
@@ -17,7 +17,7 @@ def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split
     assert np.array_equal(batch, single)
 
 
-def test_batch_and_single_paths_agree_for_dcnv2(criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_batch_and_single_paths_agree_for_dcnv2(criteo_split) -> None:
     """Float32 BLAS kernels differ between 1-row and n-row products, so deep models agree to ~1e-6, not bitwise."""
     model = train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
     predictor = Predictor(model)
@@ -25,7 +25,7 @@ def test_batch_and_single_paths_agree_for_dcnv2(criteo_split) -> None:  # type: 
     np.testing.assert_allclose(predictor.predict(x), [predictor.predict_one(r) for r in x], rtol=1e-5, atol=1e-7)
 
 
-def test_compiled_lgbm_matches_the_booster(criteo_lgbm, criteo_split, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_compiled_lgbm_matches_the_booster(criteo_lgbm, criteo_split, tmp_path) -> None:
     pytest.importorskip("lleaves")
     plain = Predictor(criteo_lgbm)
     compiled = Predictor(criteo_lgbm, compiled=True, cache_dir=tmp_path)
@@ -34,9 +34,13 @@ def test_compiled_lgbm_matches_the_booster(criteo_lgbm, criteo_split, tmp_path) 
     assert np.array_equal(compiled.predict(x[:50]), [compiled.predict_one(r) for r in x[:50]])
 
 
-def test_unseen_categories_and_missing_values_do_not_crash(criteo_lgbm) -> None:  # type: ignore[no-untyped-def]
+def test_unseen_categories_and_missing_values_do_not_crash(criteo_lgbm) -> None:
     predictor = Predictor(criteo_lgbm)
-    rows = [{}, {"C1": "never-seen", "I1": None, "I2": float("nan")}, {"C3": 12345, "I5": "garbage"}]
+    rows: list[dict[str, object]] = [
+        {},
+        {"C1": "never-seen", "I1": None, "I2": float("nan")},
+        {"C3": 12345, "I5": "garbage"},
+    ]
     p = predictor.predict_rows(rows)
     assert p.shape == (3,) and np.all((p > 0) & (p < 1))
 
@@ -55,7 +59,7 @@ class _Source:
         return self.model
 
 
-def test_champion_slot_falls_back_then_hot_reloads(criteo_lgbm) -> None:  # type: ignore[no-untyped-def]
+def test_champion_slot_falls_back_then_hot_reloads(criteo_lgbm) -> None:
     now = [0.0]
     source = _Source(criteo_lgbm)
     slot = ChampionSlot("ctr", source, prior=0.02, check_interval_s=10, clock=lambda: now[0])

@@ -14,15 +14,17 @@ from models.training import TrainConfig, train_model
 
 
 @pytest.fixture(scope="module")
-def good_and_bad(criteo_time_split):  # type: ignore[no-untyped-def]
+def good_and_bad(criteo_time_split):
     train, _ = criteo_time_split
-    good = train_model(train, TrainConfig(lgbm=LgbmConfig(max_rounds=200, early_stopping_rounds=20, learning_rate=0.08)))
+    good = train_model(
+        train, TrainConfig(lgbm=LgbmConfig(max_rounds=200, early_stopping_rounds=20, learning_rate=0.08))
+    )
     # a deliberately weak model: three stumps
     bad = train_model(train, TrainConfig(lgbm=LgbmConfig(max_rounds=3, num_leaves=2, refit=False)))
     return good, bad
 
 
-def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_and_bad, criteo_time_split) -> None:  # type: ignore[no-untyped-def]
+def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_and_bad, criteo_time_split) -> None:
     good, bad = good_and_bad
     holdout = criteo_time_split[1]
     service = RegistryService(database)
@@ -39,7 +41,7 @@ def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_
     assert {r.version: r.status for r in service.list("ctr")} == {1: "champion", 2: "candidate"}
 
 
-def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_time_split) -> None:  # type: ignore[no-untyped-def]
+def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_time_split) -> None:
     good, bad = good_and_bad
     holdout = criteo_time_split[1]
     service = RegistryService(database)
@@ -52,12 +54,16 @@ def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_
     back = service.rollback("ctr")
     assert (back.promoted, back.retired) == (1, 2)
     statuses = {r.version: (r.status, r.notes) for r in service.list("ctr")}
-    assert statuses[1][0] == "champion" and statuses[2][0] == "retired" and statuses[2][1].startswith("rolled back")
+    assert (
+        statuses[1][0] == "champion"
+        and statuses[2][0] == "retired"
+        and (statuses[2][1] or "").startswith("rolled back")
+    )
     with pytest.raises(ModelError, match="no earlier"):
         service.rollback("ctr")
 
 
-def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad, criteo_time_split) -> None:  # type: ignore[no-untyped-def]
+def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad, criteo_time_split) -> None:
     good, _ = good_and_bad
     service = RegistryService(database)
     service.register(good, holdout=criteo_time_split[1])
@@ -70,7 +76,7 @@ def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad,
     assert served.predict_rows(rows).tolist() == good.predict_rows(rows).tolist()
 
 
-def test_deep_models_register_and_load(database: Database, criteo_time_split) -> None:  # type: ignore[no-untyped-def]
+def test_deep_models_register_and_load(database: Database, criteo_time_split) -> None:
     train, holdout = criteo_time_split
     model = train_model(train, TrainConfig(algo="dcnv2", deep=DeepConfig(max_epochs=2, patience=1, batch_size=512)))
     service = RegistryService(database)

@@ -8,11 +8,11 @@ from tools.model_health import ModelHealthInput, model_health
 from tools.predict import GridSpec, ModelToolContext, PredictionInput, predict_ctr, predict_cvr
 
 
-def _ctx(ctr, cvr=None):  # type: ignore[no-untyped-def]
+def _ctx(ctr, cvr=None):
     return ModelToolContext(serving={"ctr": lambda: ctr, "cvr": lambda: cvr or PriorPredictor("cvr", 0.05)})
 
 
-def test_grid_prediction_covers_every_cell(criteo_lgbm) -> None:  # type: ignore[no-untyped-def]
+def test_grid_prediction_covers_every_cell(criteo_lgbm) -> None:
     grid = GridSpec(segments=[{"C1": "68fd1e64"}, {"C1": "unknown"}], creatives=[{"C3": "x"}], hours=[0, 12, 23])
     out = predict_ctr(PredictionInput(grid=grid), _ctx(Predictor(criteo_lgbm, version=3)))
     assert len(out.predictions) == 6 and out.model_version == 3 and not out.is_fallback
@@ -31,7 +31,7 @@ def test_input_needs_exactly_one_source() -> None:
         PredictionInput(rows=[{}], grid=GridSpec(segments=[{}], creatives=[{}]))
 
 
-def test_model_health_reports_drift(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_model_health_reports_drift(criteo_lgbm, criteo_split) -> None:
     ctx = _ctx(Predictor(criteo_lgbm, version=1))
     same = criteo_split[1].frame.head(800).to_dict("records")
     healthy = model_health(ModelHealthInput(kind="ctr", recent_rows=same), ctx)

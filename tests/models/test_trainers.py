@@ -11,38 +11,38 @@ from models.training import TrainConfig, train_model
 from tests.models.conftest import FAST_DEEP, FAST_LGBM, stratified_split
 
 
-def _test_auc(model, test) -> float:  # type: ignore[no-untyped-def]
+def _test_auc(model, test) -> float:
     return auc(test.label, model.predict(model.spec.encode(test.frame)))
 
 
-def test_lgbm_beats_base_rate_on_criteo(criteo_lgbm, criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_lgbm_beats_base_rate_on_criteo(criteo_lgbm, criteo_split) -> None:
     assert _test_auc(criteo_lgbm, criteo_split[1]) > 0.6
 
 
-def test_lgbm_beats_base_rate_on_avazu(avazu) -> None:  # type: ignore[no-untyped-def]
+def test_lgbm_beats_base_rate_on_avazu(avazu) -> None:
     train, test = stratified_split(avazu)
     assert _test_auc(train_model(train, TrainConfig(lgbm=FAST_LGBM)), test) > 0.6
 
 
-def test_dcnv2_beats_base_rate_on_criteo(criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_dcnv2_beats_base_rate_on_criteo(criteo_split) -> None:
     model = train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
     assert _test_auc(model, criteo_split[1]) > 0.6
 
 
-def test_dcnv2_beats_base_rate_on_avazu(avazu) -> None:  # type: ignore[no-untyped-def]
+def test_dcnv2_beats_base_rate_on_avazu(avazu) -> None:
     train, test = stratified_split(avazu)
     assert _test_auc(train_model(train, TrainConfig(algo="dcnv2", deep=FAST_DEEP)), test) > 0.6
 
 
 @pytest.mark.slow
-def test_lgbm_cvr_beats_base_rate_on_talkingdata_time_split(talkingdata) -> None:  # type: ignore[no-untyped-def]
+def test_lgbm_cvr_beats_base_rate_on_talkingdata_time_split(talkingdata) -> None:
     train, test = time_holdout(talkingdata, 0.1)
     model = train_model(train, TrainConfig(lgbm=FAST_LGBM), kind="cvr")
     assert model.kind == "cvr"
     assert _test_auc(model, test) > 0.9
 
 
-def test_blend_weights_are_a_convex_mix(criteo_split) -> None:  # type: ignore[no-untyped-def]
+def test_blend_weights_are_a_convex_mix(criteo_split) -> None:
     model = train_model(criteo_split[0], TrainConfig(algo="blend", lgbm=FAST_LGBM, deep=FAST_DEEP))
     weights = model.heads["ctr"].scorer.weights  # type: ignore[attr-defined]
     assert np.isclose(sum(weights), 1.0) and all(0 <= w <= 1 for w in weights)

@@ -4,6 +4,7 @@ crash/restart, and exactly-one row and run per event."""
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 
@@ -48,7 +49,7 @@ def test_same_webhook_sent_100_times_concurrently(database: Database, database_u
 def test_burst_of_10k_events_survives_receiver_restarts(database: Database, database_url: str) -> None:
     """Senders retry what was not acknowledged; the receiver is killed (SIGKILL) and stopped (SIGTERM) mid-burst.
     Every event ends up in the inbox exactly once, with exactly one run for each triggering event."""
-    secrets = BenchSecrets.random(__import__("random").Random(7))
+    secrets = BenchSecrets.random(random.Random(7))
     settings = receiver_settings(
         database_url,
         webhook_meta_app_secret=secrets.meta,

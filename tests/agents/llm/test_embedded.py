@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
@@ -112,6 +113,14 @@ def test_model_is_loaded_once_per_process(backend: EmbeddedBackend) -> None:
     other = EmbeddedBackend(EmbeddedConfig(n_ctx=2048, seed=42, max_tokens=10))
     assert other.load() is backend.load()
     assert backend.load().sha256 == PACKAGED_GGUF_SHA256
+
+
+def test_concurrent_first_use_loads_one_instance() -> None:
+    _require_local_llm()
+    config = EmbeddedConfig(n_ctx=768, seed=42)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        loaded = list(pool.map(lambda _: EmbeddedBackend(config).load(), range(4)))
+    assert all(item is loaded[0] for item in loaded)
 
 
 def test_deadline_stops_generation_and_the_model_stays_usable(backend: EmbeddedBackend) -> None:
