@@ -54,6 +54,7 @@ class Settings(BaseSettings):
 
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
+    agents_enabled: bool = Field(default=True, description="false: the daemon syncs and paces but runs no agents")
 
     webhook_meta_app_secret: SecretStr | None = None
     webhook_meta_verify_token: SecretStr | None = None

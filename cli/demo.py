@@ -25,6 +25,7 @@ def demo(
                                       help="wall seconds per simulated day (default: 20 with --llm fake, else 60)"),
     report: Path = typer.Option(Path("adpilot-demo.html"), "--report", help="where to write the HTML report"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
+    agents: bool = typer.Option(True, "--agents/--no-agents", help="--no-agents: the baseline week (sync + pacing)"),
 ) -> None:
     """Run the sandbox, the webhook receiver, the daemon and the agents for a simulated week."""
     if llm not in ("embedded", "openai", "fake"):
@@ -34,6 +35,7 @@ def demo(
     cfg = context.settings()
     console = Console(stderr=True)
     options = DemoOptions(days=days, campaigns=campaigns, seed=seed, llm=llm, replicas=replicas, report=report,
+                          agents=agents,
                           day_seconds=day_seconds or (20.0 if llm == "fake" else 60.0))
     result = run_demo(cfg, options, console=console)
     if as_json:

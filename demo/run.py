@@ -53,6 +53,7 @@ class DemoOptions:
     llm: str = "embedded"
     replicas: int = 1
     day_seconds: float = 30.0  # wall seconds per simulated day
+    agents: bool = True  # False: the same week with sync and pacing only — the baseline the agents must beat
     report: Path | None = None
 
 
@@ -125,6 +126,7 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
         **({"ADPILOT_LLM_BASE_URL": settings.llm_base_url} if settings.llm_base_url else {}),
         **({"ADPILOT_LLM_API_KEY": settings.llm_api_key.get_secret_value()} if settings.llm_api_key else {}),
         "ADPILOT_LLM_MODEL": settings.llm_model,
+        "ADPILOT_AGENTS_ENABLED": "true" if options.agents else "false",
     })
     speed = 86_400 / options.day_seconds
     children: list[Child] = []

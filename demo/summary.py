@@ -50,9 +50,13 @@ def summarise(database: Database, *, account_id: int, start: datetime, end: date
                 "target_cpa_micros": c.target_cpa_micros,
                 "pct_of_lp": round(100 * sum(s.score for s in mine) / upper, 1) if upper > 0 else None,
             })
+        total_score, total_upper = sum(s.score for s in scores), sum(s.upper_bound for s in scores)
         return {
             "days": days,
             "campaigns": campaigns,
+            "score": round(total_score, 3),
+            "lp_star": round(total_upper, 3),
+            "pct_of_lp": round(100 * total_score / total_upper, 1) if total_upper > 0 else None,
             "changesets": change_set_counts(session, account_id),
             "llm_tokens": llm_tokens(session, account_id),
             "seconds": round(seconds, 1),

@@ -37,6 +37,8 @@ def _cycle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     if item.campaign_id is None:
         return {"skipped": "the event names no campaign known to the store"}
     settings = ctx.settings
+    if settings is not None and not settings.agents_enabled:
+        return {"skipped": "agents disabled (ADPILOT_AGENTS_ENABLED=false)"}
     policy = load_policy(settings.guardrail_policy_path if settings else None)
     trigger = item.kind if item.kind == "agent_cycle" else f"{item.kind}: {item.payload.get('reason', '')}"
     result = run_cycle(
