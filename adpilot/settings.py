@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     llm_gguf_sha256: str | None = Field(
         default=None,
         pattern=r"^[0-9a-fA-F]{64}$",
-        description="expected SHA-256 of the GGUF; unset = the pinned hash of the packaged model (custom path: unchecked)",
+        description="expected SHA-256 of the GGUF; unset = the packaged model's pinned hash (custom path: unchecked)",
     )
     llm_seed: int = Field(default=42, ge=0, description="sampling seed of the embedded model (reproducible runs)")
     llm_n_ctx: int = Field(default=4096, ge=512, le=32768, description="context window of the embedded model")

@@ -49,7 +49,12 @@ def evaluate_outcomes(database: Database, *, now: datetime, days: int = OBSERVAT
                     d_conv - float(predicted["delta_conversions_per_day"]), 3
                 )
             cs.realised_effect = realised
-            audit.append(AuditEvent.OUTCOME, actor="scheduler", change_set_id=cs.id, campaign_id=cs.campaign_id,
-                         details={"predicted": predicted, "realised": realised})
+            audit.append(
+                AuditEvent.OUTCOME,
+                actor="scheduler",
+                change_set_id=cs.id,
+                campaign_id=cs.campaign_id,
+                details={"predicted": predicted, "realised": realised},
+            )
             written += 1
     return {"evaluated": written}

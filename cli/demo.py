@@ -21,8 +21,9 @@ def demo(
     seed: int = typer.Option(0, help="seed of the simulated market"),
     llm: str = typer.Option("embedded", help="embedded | openai | fake"),
     replicas: int = typer.Option(1, min=1, max=8, help="daemon replicas"),
-    day_seconds: float = typer.Option(0.0, "--day-seconds", min=0.0,
-                                      help="wall seconds per simulated day (default: 20 with --llm fake, else 60)"),
+    day_seconds: float = typer.Option(
+        0.0, "--day-seconds", min=0.0, help="wall seconds per simulated day (default: 20 with --llm fake, else 60)"
+    ),
     report: Path = typer.Option(Path("adpilot-demo.html"), "--report", help="where to write the HTML report"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
     agents: bool = typer.Option(True, "--agents/--no-agents", help="--no-agents: the baseline week (sync + pacing)"),
@@ -34,9 +35,16 @@ def demo(
         raise InvalidInput(f"unknown --llm {llm!r}", remedy="use embedded, openai or fake")
     cfg = context.settings()
     console = Console(stderr=True)
-    options = DemoOptions(days=days, campaigns=campaigns, seed=seed, llm=llm, replicas=replicas, report=report,
-                          agents=agents,
-                          day_seconds=day_seconds or (20.0 if llm == "fake" else 60.0))
+    options = DemoOptions(
+        days=days,
+        campaigns=campaigns,
+        seed=seed,
+        llm=llm,
+        replicas=replicas,
+        report=report,
+        agents=agents,
+        day_seconds=day_seconds or (20.0 if llm == "fake" else 60.0),
+    )
     result = run_demo(cfg, options, console=console)
     if as_json:
         emit_json(result.summary)

@@ -27,7 +27,9 @@ def parse_since(text: str, now: datetime) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InvalidInput(f"cannot read --since {text!r}", remedy="use 7d, 36h or an ISO date like 2025-01-01") from exc
+        raise InvalidInput(
+            f"cannot read --since {text!r}", remedy="use 7d, 36h or an ISO date like 2025-01-01"
+        ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -80,7 +80,9 @@ class ChangeSetRepository:
             )
         return cs
 
-    def list_change_sets(self, *, status: str | None = None, campaign_id: int | None = None, limit: int = 100) -> list[ChangeSet]:
+    def list_change_sets(
+        self, *, status: str | None = None, campaign_id: int | None = None, limit: int = 100
+    ) -> list[ChangeSet]:
         stmt = select(ChangeSet).options(selectinload(ChangeSet.items)).order_by(ChangeSet.id.desc()).limit(limit)
         if status is not None:
             if status not in {s.value for s in S}:

@@ -4,8 +4,8 @@ matters for "how is this campaign / segment / creative doing" lives here and now
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -39,28 +39,46 @@ class ReportRepository:
         return self.session.scalar(select(func.max(AdAccount.id)))
 
     def campaigns(self, account_id: int) -> list[Campaign]:
-        return list(self.session.scalars(select(Campaign).where(Campaign.account_id == account_id).order_by(Campaign.id)))
+        return list(
+            self.session.scalars(select(Campaign).where(Campaign.account_id == account_id).order_by(Campaign.id))
+        )
 
     def hourly(self, campaign: Campaign, start: datetime, end: datetime) -> CampaignSeries:
         p = PerformanceHour
         rows = self.session.execute(
-            select(p.hour_start, func.sum(p.spend_micros), func.sum(p.conversions), func.sum(p.impressions),
-                   func.sum(p.clicks))
+            select(
+                p.hour_start,
+                func.sum(p.spend_micros),
+                func.sum(p.conversions),
+                func.sum(p.impressions),
+                func.sum(p.clicks),
+            )
             .where(p.campaign_id == campaign.id, p.hour_start >= start, p.hour_start < end)
             .group_by(p.hour_start)
             .order_by(p.hour_start)
         ).all()
         return CampaignSeries(
-            campaign.id, campaign.name, campaign.daily_budget_micros, campaign.target_cpa_micros,
-            [r[0].astimezone(UTC) for r in rows], [int(r[1]) for r in rows], [int(r[2]) for r in rows],
-            [int(r[3]) for r in rows], [int(r[4]) for r in rows],
+            campaign.id,
+            campaign.name,
+            campaign.daily_budget_micros,
+            campaign.target_cpa_micros,
+            [r[0].astimezone(UTC) for r in rows],
+            [int(r[1]) for r in rows],
+            [int(r[2]) for r in rows],
+            [int(r[3]) for r in rows],
+            [int(r[4]) for r in rows],
         )
 
     def creative_leaderboard(self, account_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
         p = PerformanceHour
         stmt = (
-            select(Creative, Campaign.name, func.coalesce(func.sum(p.impressions), 0), func.coalesce(func.sum(p.clicks), 0),
-                   func.coalesce(func.sum(p.conversions), 0))
+            select(
+                Creative,
+                Campaign.name,
+                func.coalesce(func.sum(p.impressions), 0),
+                func.coalesce(func.sum(p.clicks), 0),
+                func.coalesce(func.sum(p.conversions), 0),
+            )
             .join(Campaign, Campaign.id == Creative.campaign_id)
             .outerjoin(p, (p.creative_id == Creative.id) & (p.hour_start >= start) & (p.hour_start < end))
             .where(Campaign.account_id == account_id)
@@ -68,19 +86,31 @@ class ReportRepository:
         )
         out = []
         for creative, campaign_name, imps, clicks, conv in self.session.execute(stmt):
-            out.append({
-                "creative_id": creative.id, "campaign": campaign_name, "headline": creative.headline,
-                "description": creative.description, "status": creative.status, "origin": creative.origin,
-                "impressions": int(imps), "clicks": int(clicks), "conversions": int(conv),
-                "ctr": int(clicks) / int(imps) if imps else 0.0,
-            })
+            out.append(
+                {
+                    "creative_id": creative.id,
+                    "campaign": campaign_name,
+                    "headline": creative.headline,
+                    "description": creative.description,
+                    "status": creative.status,
+                    "origin": creative.origin,
+                    "impressions": int(imps),
+                    "clicks": int(clicks),
+                    "conversions": int(conv),
+                    "ctr": int(clicks) / int(imps) if imps else 0.0,
+                }
+            )
         return sorted(out, key=lambda r: (-r["ctr"], -r["impressions"]))
 
     def change_sets(self, account_id: int, start: datetime, end: datetime) -> list[ChangeSet]:
         stmt = (
             select(ChangeSet)
-            .where(ChangeSet.account_id == account_id, ChangeSet.created_at >= start, ChangeSet.created_at < end,
-                   ChangeSet.origin != "pacer")  # the per-tick pacer's adjustments are plotted, not listed
+            .where(
+                ChangeSet.account_id == account_id,
+                ChangeSet.created_at >= start,
+                ChangeSet.created_at < end,
+                ChangeSet.origin != "pacer",
+            )  # the per-tick pacer's adjustments are plotted, not listed
             .order_by(ChangeSet.created_at, ChangeSet.id)
         )
         return list(self.session.scalars(stmt))
@@ -96,8 +126,9 @@ def change_set_counts(session: Session, account_id: int) -> dict[str, int]:
         ).all()
     )
     pacer = session.scalar(
-        select(func.count()).where(ChangeSet.account_id == account_id, ChangeSet.origin == "pacer",
-                                   ChangeSet.status == "applied")
+        select(func.count()).where(
+            ChangeSet.account_id == account_id, ChangeSet.origin == "pacer", ChangeSet.status == "applied"
+        )
     )
     return {
         "proposed": int(sum(rows.values())),

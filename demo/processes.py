@@ -34,16 +34,18 @@ def wait_healthy(url: str, *, timeout_s: float, child: Child | None = None) -> N
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if child is not None and child.proc.poll() is not None:
-            raise AdpilotError(f"{child.name} exited with code {child.proc.returncode}",
-                               remedy=f"see its log: {child.log_path}")
+            raise AdpilotError(
+                f"{child.name} exited with code {child.proc.returncode}", remedy=f"see its log: {child.log_path}"
+            )
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AdpilotError(f"{url} did not become healthy in {timeout_s:.0f} s",
-                       remedy="see the logs in the demo's data directory")
+    raise AdpilotError(
+        f"{url} did not become healthy in {timeout_s:.0f} s", remedy="see the logs in the demo's data directory"
+    )
 
 
 class SandboxServer:
@@ -51,8 +53,9 @@ class SandboxServer:
 
     def __init__(self, platform: SandboxPlatform, port: int) -> None:
         self.platform, self.port = platform, port
-        self._server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1", port=port,
-                                                     log_level="warning", access_log=False))
+        self._server = uvicorn.Server(
+            uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        )
         self._thread = threading.Thread(target=self._server.run, name="sandbox-server", daemon=True)
 
     @property
@@ -76,8 +79,13 @@ class Child:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "cli", *args], env=dict(env), stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", *args],
+            env=dict(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
     def stop(self, grace_s: float = 20.0) -> int | None:
         if self.proc.poll() is None:

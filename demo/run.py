@@ -79,8 +79,9 @@ def _retire_stale_demo_accounts(database: Database) -> int:
     daemon job works on them (their history stays for reports)."""
     with database.transaction() as session:
         stale = session.scalars(
-            select(Campaign).join(AdAccount).where(AdAccount.platform == "sandbox",
-                                                   AdAccount.external_id.like("demo-%"), Campaign.status != "removed")
+            select(Campaign)
+            .join(AdAccount)
+            .where(AdAccount.platform == "sandbox", AdAccount.external_id.like("demo-%"), Campaign.status != "removed")
         ).all()
         for campaign in stale:
             campaign.status = "removed"
@@ -90,14 +91,22 @@ def _retire_stale_demo_accounts(database: Database) -> int:
 def _approve_waiting(database: Database, account_id: int) -> int:
     """The scripted human: approve what waits for approval, and queue it for the apply job."""
     with database.transaction() as session:
-        waiting = [cs.id for cs in ChangeSetRepository(session).list_change_sets(status="pending_approval", limit=200)
-                   if cs.account_id == account_id]
+        waiting = [
+            cs.id
+            for cs in ChangeSetRepository(session).list_change_sets(status="pending_approval", limit=200)
+            if cs.account_id == account_id
+        ]
     for cs_id in waiting:
         cs = approve(database, cs_id, actor=SCRIPTED_HUMAN, comment="approved by the demo's scripted human")
         with database.transaction() as session:
-            WorkQueue(session).enqueue(APPLY_KIND, campaign_id=cs.campaign_id, account_id=cs.account_id,
-                                       trigger="approval", payload={"change_set_id": cs.id},
-                                       dedupe_key=f"apply:{cs.id}")
+            WorkQueue(session).enqueue(
+                APPLY_KIND,
+                campaign_id=cs.campaign_id,
+                account_id=cs.account_id,
+                trigger="approval",
+                payload={"change_set_id": cs.id},
+                dedupe_key=f"apply:{cs.id}",
+            )
     return len(waiting)
 
 
@@ -116,18 +125,29 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     receiver_port, sandbox_port = free_port(), free_port()
     sender = WebhookSender(WebhookConfig(url=f"http://127.0.0.1:{receiver_port}/webhooks/sandbox", secret=secret))
-    platform = SandboxPlatform(SandboxConfig(seed=options.seed, n_campaigns=options.campaigns, start=start,
-                                             account_id=f"demo-{tag}"), webhooks=sender)
-    env = child_env(parent_environ(), {
-        "ADPILOT_DATABASE_URL": url, "ADPILOT_DATA_DIR": str(settings.data_dir), "ADPILOT_LLM_BACKEND": options.llm,
-        "ADPILOT_WEBHOOK_SANDBOX_SECRET": secret, "ADPILOT_LOG_LEVEL": "WARNING",
-        **({"ADPILOT_GUARDRAIL_POLICY_PATH": str(settings.guardrail_policy_path)}
-           if settings.guardrail_policy_path else {}),
-        **({"ADPILOT_LLM_BASE_URL": settings.llm_base_url} if settings.llm_base_url else {}),
-        **({"ADPILOT_LLM_API_KEY": settings.llm_api_key.get_secret_value()} if settings.llm_api_key else {}),
-        "ADPILOT_LLM_MODEL": settings.llm_model,
-        "ADPILOT_AGENTS_ENABLED": "true" if options.agents else "false",
-    })
+    platform = SandboxPlatform(
+        SandboxConfig(seed=options.seed, n_campaigns=options.campaigns, start=start, account_id=f"demo-{tag}"),
+        webhooks=sender,
+    )
+    env = child_env(
+        parent_environ(),
+        {
+            "ADPILOT_DATABASE_URL": url,
+            "ADPILOT_DATA_DIR": str(settings.data_dir),
+            "ADPILOT_LLM_BACKEND": options.llm,
+            "ADPILOT_WEBHOOK_SANDBOX_SECRET": secret,
+            "ADPILOT_LOG_LEVEL": "WARNING",
+            **(
+                {"ADPILOT_GUARDRAIL_POLICY_PATH": str(settings.guardrail_policy_path)}
+                if settings.guardrail_policy_path
+                else {}
+            ),
+            **({"ADPILOT_LLM_BASE_URL": settings.llm_base_url} if settings.llm_base_url else {}),
+            **({"ADPILOT_LLM_API_KEY": settings.llm_api_key.get_secret_value()} if settings.llm_api_key else {}),
+            "ADPILOT_LLM_MODEL": settings.llm_model,
+            "ADPILOT_AGENTS_ENABLED": "true" if options.agents else "false",
+        },
+    )
     speed = 86_400 / options.day_seconds
     children: list[Child] = []
     server = SandboxServer(platform, sandbox_port).start()
@@ -136,10 +156,33 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
         children.append(receiver)
         wait_healthy(f"http://127.0.0.1:{receiver_port}/healthz", timeout_s=90, child=receiver)
         for i in range(options.replicas):
-            children.append(Child(f"daemon-{i}", [
-                "daemon", "run", "--clock", "simulated", "--speed", f"{speed:g}", "--sim-start", start.isoformat(),
-                "--platform-url", server.url, "--replica-id", f"demo-{tag}-{i}", "--lease-seconds", "600",
-                "--poll-seconds", "0.2", "--retry-base-seconds", "2"], env, log_dir))
+            children.append(
+                Child(
+                    f"daemon-{i}",
+                    [
+                        "daemon",
+                        "run",
+                        "--clock",
+                        "simulated",
+                        "--speed",
+                        f"{speed:g}",
+                        "--sim-start",
+                        start.isoformat(),
+                        "--platform-url",
+                        server.url,
+                        "--replica-id",
+                        f"demo-{tag}-{i}",
+                        "--lease-seconds",
+                        "600",
+                        "--poll-seconds",
+                        "0.2",
+                        "--retry-base-seconds",
+                        "2",
+                    ],
+                    env,
+                    log_dir,
+                )
+            )
         end = start + timedelta(days=options.days)
         account_id = _wait_for_account(database, platform.list_accounts()[0].id, children)
         _drive(database, platform, account_id, start, end, options, console, children)
@@ -164,10 +207,22 @@ def _wait_for_account(database: Database, external_id: str, children: list[Child
     raise RuntimeError(f"the daemon never synced the sandbox account; see {children[-1].log_path}")
 
 
-def _drive(database: Database, platform: SandboxPlatform, account_id: int, start: datetime, end: datetime,
-           options: DemoOptions, console: Console, children: list[Child]) -> None:
-    columns = (TextColumn("[bold]simulated day {task.completed:.0f}/{task.total:.0f}"), BarColumn(),
-               TextColumn("{task.fields[note]}"), TimeElapsedColumn())
+def _drive(
+    database: Database,
+    platform: SandboxPlatform,
+    account_id: int,
+    start: datetime,
+    end: datetime,
+    options: DemoOptions,
+    console: Console,
+    children: list[Child],
+) -> None:
+    columns = (
+        TextColumn("[bold]simulated day {task.completed:.0f}/{task.total:.0f}"),
+        BarColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("week", total=options.days, note="")
         approved = 0
@@ -177,33 +232,56 @@ def _drive(database: Database, platform: SandboxPlatform, account_id: int, start
                     raise RuntimeError(f"{child.name} stopped (code {child.proc.returncode}); see {child.log_path}")
             approved += _approve_waiting(database, account_id)
             elapsed = (platform.now() - start).total_seconds() / 86_400
-            progress.update(task, completed=min(elapsed, options.days),
-                            note=f"{platform.now():%a %H:%M} · approved {approved} (scripted human)")
+            progress.update(
+                task,
+                completed=min(elapsed, options.days),
+                note=f"{platform.now():%a %H:%M} · approved {approved} (scripted human)",
+            )
             time.sleep(0.5)
         progress.update(task, completed=options.days)
 
 
-def _finish(database: Database, platform: SandboxPlatform, account_id: int, start: datetime, options: DemoOptions,
-            log_dir: Path, seconds: float) -> DemoResult:
+def _finish(
+    database: Database,
+    platform: SandboxPlatform,
+    account_id: int,
+    start: datetime,
+    options: DemoOptions,
+    log_dir: Path,
+    seconds: float,
+) -> DemoResult:
     end = platform.now()
     # a full re-sync: the daemons' hourly syncs may trail the simulated clock at high speed
     sync_platform(database, platform, "sandbox", end=end, stats_lookback=end - start)
     evaluate_outcomes(database, now=end)
     _retire_stale_demo_accounts(database)
     with database.transaction() as session:
-        rows = session.execute(select(Campaign.id, Campaign.external_id, Campaign.target_cpa_micros,
-                                      Campaign.daily_budget_micros).where(Campaign.account_id == account_id)).all()
+        rows = session.execute(
+            select(Campaign.id, Campaign.external_id, Campaign.target_cpa_micros, Campaign.daily_budget_micros).where(
+                Campaign.account_id == account_id
+            )
+        ).all()
     index = {int(ext.split("_")[-1]) - 1: cid for cid, ext, _, _ in rows}
-    scores = daily_scores(scoreboard_of(platform), index, {cid: t for cid, _, t, _ in rows},
-                          {cid: b for cid, _, _, b in rows}, start)
-    summary = summarise(database, account_id=account_id, start=start, end=end, days=options.days, scores=scores,
-                        seconds=seconds)
+    scores = daily_scores(
+        scoreboard_of(platform), index, {cid: t for cid, _, t, _ in rows if t}, {cid: b for cid, _, _, b in rows}, start
+    )
+    summary = summarise(
+        database, account_id=account_id, start=start, end=end, days=options.days, scores=scores, seconds=seconds
+    )
     report = None
     if options.report is not None:
         data = collect_report(database, start=start, end=end, account_id=account_id)
         data.scores, data.title = scores, "adpilot demo"
-        data.summary = [{"campaign": c["name"], "spend": c["spend_micros"] / 1e6, "conversions": c["conversions"],
-                         "cpa": (c["cpa_micros"] or 0) / 1e6, "target_cpa": (c["target_cpa_micros"] or 0) / 1e6,
-                         "pct_of_lp": c["pct_of_lp"]} for c in summary["campaigns"]]
+        data.summary = [
+            {
+                "campaign": c["name"],
+                "spend": c["spend_micros"] / 1e6,
+                "conversions": c["conversions"],
+                "cpa": (c["cpa_micros"] or 0) / 1e6,
+                "target_cpa": (c["target_cpa_micros"] or 0) / 1e6,
+                "pct_of_lp": c["pct_of_lp"],
+            }
+            for c in summary["campaigns"]
+        ]
         report = build_report(data, options.report)
     return DemoResult(summary, report, account_id, log_dir)

@@ -19,8 +19,9 @@ from reports import DailyScore
 __all__ = ["daily_scores", "summarise", "summary_table"]
 
 
-def daily_scores(board: Scoreboard, campaign_ids: dict[int, int], targets: dict[int, int], budgets: dict[int, int],
-                 start: datetime) -> list[DailyScore]:
+def daily_scores(
+    board: Scoreboard, campaign_ids: dict[int, int], targets: dict[int, int], budgets: dict[int, int], start: datetime
+) -> list[DailyScore]:
     """Score and LP* per campaign-day. ``campaign_ids`` maps sandbox campaign index → store id."""
     out = []
     for day in board.days():
@@ -29,13 +30,27 @@ def daily_scores(board: Scoreboard, campaign_ids: dict[int, int], targets: dict[
             continue
         target, budget = float(targets[store_id]), float(budgets[store_id])
         upper = lp_star(day.p, day.m.astype(float).clip(min=1.0), budget, target)
-        out.append(DailyScore(store_id, start + timedelta(days=day.day), score(day.expected_conversions,
-                                                                          day.spend_micros, target), upper))
+        out.append(
+            DailyScore(
+                store_id,
+                start + timedelta(days=day.day),
+                score(day.expected_conversions, day.spend_micros, target),
+                upper,
+            )
+        )
     return out
 
 
-def summarise(database: Database, *, account_id: int, start: datetime, end: datetime, days: int,
-              scores: list[DailyScore], seconds: float) -> dict[str, Any]:
+def summarise(
+    database: Database,
+    *,
+    account_id: int,
+    start: datetime,
+    end: datetime,
+    days: int,
+    scores: list[DailyScore],
+    seconds: float,
+) -> dict[str, Any]:
     with database.transaction() as session:
         repo = ReportRepository(session)
         perf = PerformanceRepository(session)
@@ -44,12 +59,17 @@ def summarise(database: Database, *, account_id: int, start: datetime, end: date
             t = perf.campaign_totals(c.id, start, end)
             mine = [s for s in scores if s.campaign_id == c.id]
             upper = sum(s.upper_bound for s in mine)
-            campaigns.append({
-                "campaign_id": c.id, "name": c.name, "spend_micros": t.spend_micros, "conversions": t.conversions,
-                "cpa_micros": t.spend_micros // t.conversions if t.conversions else None,
-                "target_cpa_micros": c.target_cpa_micros,
-                "pct_of_lp": round(100 * sum(s.score for s in mine) / upper, 1) if upper > 0 else None,
-            })
+            campaigns.append(
+                {
+                    "campaign_id": c.id,
+                    "name": c.name,
+                    "spend_micros": t.spend_micros,
+                    "conversions": t.conversions,
+                    "cpa_micros": t.spend_micros // t.conversions if t.conversions else None,
+                    "target_cpa_micros": c.target_cpa_micros,
+                    "pct_of_lp": round(100 * sum(s.score for s in mine) / upper, 1) if upper > 0 else None,
+                }
+            )
         total_score, total_upper = sum(s.score for s in scores), sum(s.upper_bound for s in scores)
         return {
             "days": days,
@@ -68,9 +88,17 @@ def summary_table(summary: dict[str, Any]) -> Table:
     for col in ("campaign", "spend", "conversions", "CPA", "target CPA", "% of LP*"):
         table.add_column(col, justify="right" if col != "campaign" else "left")
     for c in summary["campaigns"]:
-        table.add_row(c["name"], format_micros(c["spend_micros"]), str(c["conversions"]), format_micros(c["cpa_micros"]),
-                      format_micros(c["target_cpa_micros"]), "-" if c["pct_of_lp"] is None else f"{c['pct_of_lp']}%")
+        table.add_row(
+            c["name"],
+            format_micros(c["spend_micros"]),
+            str(c["conversions"]),
+            format_micros(c["cpa_micros"]),
+            format_micros(c["target_cpa_micros"]),
+            "-" if c["pct_of_lp"] is None else f"{c['pct_of_lp']}%",
+        )
     cs = summary["changesets"]
-    table.caption = (f"change-sets: {cs['proposed']} proposed, {cs['applied']} applied, {cs['blocked']} blocked, "
-                     f"{cs['rolled_back']} rolled back · LLM tokens {summary['llm_tokens']} · {summary['seconds']} s")
+    table.caption = (
+        f"change-sets: {cs['proposed']} proposed, {cs['applied']} applied, {cs['blocked']} blocked, "
+        f"{cs['rolled_back']} rolled back · LLM tokens {summary['llm_tokens']} · {summary['seconds']} s"
+    )
     return table

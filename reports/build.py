@@ -56,16 +56,25 @@ def collect_report(database: Database, *, start: datetime, end: datetime, accoun
         series = [repo.hourly(c, start, end) for c in repo.campaigns(account.id)]
         change_sets = [
             {
-                "id": cs.id, "created_at": cs.created_at, "status": cs.status, "origin": cs.origin,
-                "campaign_id": cs.campaign_id, "summary": cs.summary, "rationale": cs.rationale,
-                "flags": cs.flags, "predicted": cs.predicted_effect, "realised": cs.realised_effect,
-                "items": [f"{i.action} {i.target_type} {i.target_id}: {i.before} → {i.after} [{i.status}]"
-                          for i in cs.items],
+                "id": cs.id,
+                "created_at": cs.created_at,
+                "status": cs.status,
+                "origin": cs.origin,
+                "campaign_id": cs.campaign_id,
+                "summary": cs.summary,
+                "rationale": cs.rationale,
+                "flags": cs.flags,
+                "predicted": cs.predicted_effect,
+                "realised": cs.realised_effect,
+                "items": [
+                    f"{i.action} {i.target_type} {i.target_id}: {i.before} → {i.after} [{i.status}]" for i in cs.items
+                ],
             }
             for cs in repo.change_sets(account.id, start, end)
         ]
-        return ReportData(account.name, start, end, series, repo.creative_leaderboard(account.id, start, end),
-                          change_sets)
+        return ReportData(
+            account.name, start, end, series, repo.creative_leaderboard(account.id, start, end), change_sets
+        )
 
 
 def _summary_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -74,9 +83,16 @@ def _summary_rows(data: ReportData) -> list[dict[str, Any]]:
     rows = []
     for s in data.series:
         spend, conv = sum(s.spend_micros), sum(s.conversions)
-        rows.append({"campaign": s.name, "spend": format_micros(spend), "conversions": conv,
-                     "cpa": format_micros(spend // conv) if conv else "-",
-                     "target_cpa": format_micros(s.target_cpa_micros), "pct_of_lp": "-"})
+        rows.append(
+            {
+                "campaign": s.name,
+                "spend": format_micros(spend),
+                "conversions": conv,
+                "cpa": format_micros(spend // conv) if conv else "-",
+                "target_cpa": format_micros(s.target_cpa_micros),
+                "pct_of_lp": "-",
+            }
+        )
     return rows
 
 
@@ -89,13 +105,25 @@ def build_report(data: ReportData, out: Path) -> Path:
         figures = [("spend vs pacing plan", plots.spend_vs_plan(s)), ("CPA vs target", plots.cpa_vs_target(s))]
         days = [d for d in data.scores if d.campaign_id == s.campaign_id]
         if days:
-            figures.append(("score vs LP*", plots.score_vs_lp(s.name, [d.day for d in days],
-                                                             [d.score for d in days], [d.upper_bound for d in days])))
+            figures.append(
+                (
+                    "score vs LP*",
+                    plots.score_vs_lp(
+                        s.name, [d.day for d in days], [d.score for d in days], [d.upper_bound for d in days]
+                    ),
+                )
+            )
         sections.append({"name": s.name, "figures": figures})
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     html = env.from_string(TEMPLATE).render(
-        title=data.title, account=data.account_name, start=data.start, end=data.end, summary=_summary_rows(data),
-        sections=sections, creatives=data.creatives[:40], change_sets=data.change_sets,
+        title=data.title,
+        account=data.account_name,
+        start=data.start,
+        end=data.end,
+        summary=_summary_rows(data),
+        sections=sections,
+        creatives=data.creatives[:40],
+        change_sets=data.change_sets,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

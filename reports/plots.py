@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from db.reporting import CampaignSeries  # noqa: E402
+from db.reporting import CampaignSeries
 
 __all__ = ["cpa_vs_target", "score_vs_lp", "spend_vs_plan"]
 
@@ -38,12 +39,18 @@ def spend_vs_plan(series: CampaignSeries) -> str:
             cum += spend / 1e6
             xs.append(hour + timedelta(hours=1))
             ys.append(cum)
-        ax.plot(xs, ys, color="tab:blue", label="spend (cumulative, per day)" if i == 0 else None)
-        ax.plot([day, day + timedelta(days=1)], [0, budget], color="tab:gray", linestyle="--",
-                label="even pacing plan" if i == 0 else None)
+        ax.plot(mdates.date2num(xs), ys, color="tab:blue", label="spend (cumulative, per day)" if i == 0 else None)
+        ax.plot(
+            mdates.date2num([day, day + timedelta(days=1)]),
+            [0, budget],
+            color="tab:gray",
+            linestyle="--",
+            label="even pacing plan" if i == 0 else None,
+        )
     ax.set_ylabel("spend")
     ax.set_title(f"{series.name}: spend vs pacing plan")
     ax.legend(loc="upper left", fontsize=8)
+    ax.xaxis_date()
     fig.autofmt_xdate()
     return _png(fig)
 
@@ -56,20 +63,23 @@ def cpa_vs_target(series: CampaignSeries) -> str:
         spend[hour.replace(hour=0)] += s
         conv[hour.replace(hour=0)] += c
     days = sorted(spend)
-    ax.plot(days, [spend[d] / conv[d] / 1e6 if conv[d] else float("nan") for d in days], marker="o", label="CPA")
+    cpa = [spend[d] / conv[d] / 1e6 if conv[d] else float("nan") for d in days]
+    ax.plot(mdates.date2num(days), cpa, marker="o", label="CPA")
     if series.target_cpa_micros:
         ax.axhline(series.target_cpa_micros / 1e6, color="tab:red", linestyle="--", label="target CPA")
     ax.set_title(f"{series.name}: CPA vs target (per day)")
     ax.legend(fontsize=8)
+    ax.xaxis_date()
     fig.autofmt_xdate()
     return _png(fig)
 
 
 def score_vs_lp(name: str, days: list[datetime], score: list[float], upper: list[float]) -> str:
     fig, ax = plt.subplots(figsize=(9, 2.6))
-    ax.bar(days, upper, width=0.6, color="tab:gray", alpha=0.4, label="LP* (hindsight optimum)")
-    ax.bar(days, score, width=0.35, color="tab:green", label="score")
+    ax.bar(mdates.date2num(days), upper, width=0.6, color="tab:gray", alpha=0.4, label="LP* (hindsight optimum)")
+    ax.bar(mdates.date2num(days), score, width=0.35, color="tab:green", label="score")
     ax.set_title(f"{name}: score vs LP* per day")
     ax.legend(fontsize=8)
+    ax.xaxis_date()
     fig.autofmt_xdate()
     return _png(fig)

@@ -10,7 +10,8 @@ th, td { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; 
 th { background: #f4f4f4 } .status { font-weight: 600 } .flag { color: #a15c00 }
 </style></head><body>
 <h1>{{ title }}</h1>
-<p class="muted">Account <b>{{ account }}</b> · {{ start.strftime('%Y-%m-%d %H:%M') }} → {{ end.strftime('%Y-%m-%d %H:%M') }} UTC</p>
+<p class="muted">Account <b>{{ account }}</b> ·
+{{ start.strftime('%Y-%m-%d %H:%M') }} → {{ end.strftime('%Y-%m-%d %H:%M') }} UTC</p>
 <h2>Summary</h2>
 <table><tr><th>campaign</th><th>spend</th><th>conversions</th><th>CPA</th><th>target CPA</th><th>% of LP*</th></tr>
 {% for r in summary %}<tr><td>{{ r.campaign }}</td><td>{{ r.spend }}</td><td>{{ r.conversions }}</td>
@@ -31,7 +32,8 @@ th { background: #f4f4f4 } .status { font-weight: 600 } .flag { color: #a15c00 }
 <th>predicted</th><th>realised</th></tr>
 {% for cs in change_sets %}<tr><td>{{ cs.created_at.strftime('%m-%d %H:%M') }}</td><td>{{ cs.id }}</td>
 <td class="status">{{ cs.status }}</td><td>{{ cs.origin }}</td>
-<td>{% for i in cs['items'] %}{{ i }}<br>{% endfor %}{% for f in cs.flags %}<span class="flag">⚑ {{ f }}</span><br>{% endfor %}</td>
+<td>{% for i in cs['items'] %}{{ i }}<br>{% endfor %}
+{% for f in cs.flags %}<span class="flag">⚑ {{ f }}</span><br>{% endfor %}</td>
 <td>{{ cs.summary }}<br><span class="muted">{{ cs.rationale }}</span></td>
 <td>{{ cs.predicted }}</td><td>{{ cs.realised if cs.realised else '—' }}</td></tr>
 {% else %}<tr><td colspan="8" class="muted">no change-sets in this period</td></tr>{% endfor %}

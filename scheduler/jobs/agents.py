@@ -42,27 +42,45 @@ def _cycle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     policy = load_policy(settings.guardrail_policy_path if settings else None)
     trigger = item.kind if item.kind == "agent_cycle" else f"{item.kind}: {item.payload.get('reason', '')}"
     result = run_cycle(
-        ctx.database, item.campaign_id, now=ctx.clock.now(), llm=_llm(ctx), policy=policy,
-        read_only=bool(settings and settings.read_only), run_id=item.id, trigger=trigger,
-        seed=item.id, max_tokens=settings.llm_max_tokens if settings else 256,
+        ctx.database,
+        item.campaign_id,
+        now=ctx.clock.now(),
+        llm=_llm(ctx),
+        policy=policy,
+        read_only=bool(settings and settings.read_only),
+        run_id=item.id,
+        trigger=trigger,
+        seed=item.id,
+        max_tokens=settings.llm_max_tokens if settings else 256,
     )
     if result.change_set_id is not None and result.change_set_status == "approved":
         with ctx.database.transaction() as session:
-            WorkQueue(session).enqueue(APPLY_KIND, campaign_id=item.campaign_id, trigger="auto",
-                                       payload={"change_set_id": result.change_set_id},
-                                       dedupe_key=f"apply:{result.change_set_id}")
-    return {"change_set_id": result.change_set_id, "change_set_status": result.change_set_status,
-            "items": len(result.drafts), "prompt_tokens": result.prompt_tokens,
-            "completion_tokens": result.completion_tokens}
+            WorkQueue(session).enqueue(
+                APPLY_KIND,
+                campaign_id=item.campaign_id,
+                trigger="auto",
+                payload={"change_set_id": result.change_set_id},
+                dedupe_key=f"apply:{result.change_set_id}",
+            )
+    return {
+        "change_set_id": result.change_set_id,
+        "change_set_status": result.change_set_status,
+        "items": len(result.drafts),
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+    }
 
 
 def _undo(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     settings = ctx.settings
     outcome = undo_change_set(
-        ctx.database, ctx.require_platform(), int(item.payload["change_set_id"]),
-        actor=str(item.payload.get("actor") or "unknown"), policy=load_policy(settings.guardrail_policy_path
-                                                                                if settings else None),
-        now=ctx.clock.now(), read_only=bool(settings and settings.read_only),
+        ctx.database,
+        ctx.require_platform(),
+        int(item.payload["change_set_id"]),
+        actor=str(item.payload.get("actor") or "unknown"),
+        policy=load_policy(settings.guardrail_policy_path if settings else None),
+        now=ctx.clock.now(),
+        read_only=bool(settings and settings.read_only),
     )
     return {"status": outcome.status, "applied": outcome.applied}
 

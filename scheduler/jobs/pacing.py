@@ -49,26 +49,49 @@ def _run(ctx: JobContext, period: datetime) -> str:
         stats = platform.hourly_stats(c.account_external_id, day_start, period, campaign_id=c.external_id)
         controls = platform.get_controls(c.external_id)
         current = controls.bid_multiplier
-        new = next_multiplier(PaceInput(
-            multiplier=current, spend_today_micros=sum(s.cost_micros for s in stats),
-            budget_micros=controls.daily_budget_micros, share_of_day_elapsed=share,
-            conversions_today=sum(s.conversions for s in stats), target_cpa_micros=controls.target_cpa_micros,
-        ))
+        new = next_multiplier(
+            PaceInput(
+                multiplier=current,
+                spend_today_micros=sum(s.cost_micros for s in stats),
+                budget_micros=controls.daily_budget_micros,
+                share_of_day_elapsed=share,
+                conversions_today=sum(s.conversions for s in stats),
+                target_cpa_micros=controls.target_cpa_micros,
+            )
+        )
         if abs(new / current - 1) < MIN_RELATIVE_CHANGE:
             continue
         proposal = ChangeSetProposal(
-            account_id=c.account_id, campaign_id=c.id, origin="pacer", summary=f"pacing: multiplier → {new:.3f}",
-            items=[ItemProposal(action=ChangeAction.SET_BID_MULTIPLIER, campaign_id=c.id, target_id=str(c.id),
-                                after={"bid_multiplier": round(new, 4)}, rationale="spend vs even pace")],
+            account_id=c.account_id,
+            campaign_id=c.id,
+            origin="pacer",
+            summary=f"pacing: multiplier → {new:.3f}",
+            items=[
+                ItemProposal(
+                    action=ChangeAction.SET_BID_MULTIPLIER,
+                    campaign_id=c.id,
+                    target_id=str(c.id),
+                    after={"bid_multiplier": round(new, 4)},
+                    rationale="spend vs even pace",
+                )
+            ],
         )
         cs = propose(ctx.database, proposal, policy=policy, now=period, read_only=read_only)
         if cs.status == "approved":
-            apply_change_set(ctx.database, platform, cs.id, policy=policy, now=period, actor="pacer",
-                             read_only=read_only)
+            apply_change_set(
+                ctx.database, platform, cs.id, policy=policy, now=period, actor="pacer", read_only=read_only
+            )
             moved += 1
     return f"paced {len(campaigns)} campaigns, moved {moved}"
 
 
 def register(registry: JobRegistry) -> None:
-    registry.schedule(ScheduledJob("pacing_tick", SANDBOX_TICK, run=_run, catch_up=0,
-                                   description="per-tick pacing of bid multipliers through pacer change-sets"))
+    registry.schedule(
+        ScheduledJob(
+            "pacing_tick",
+            SANDBOX_TICK,
+            run=_run,
+            catch_up=0,
+            description="per-tick pacing of bid multipliers through pacer change-sets",
+        )
+    )

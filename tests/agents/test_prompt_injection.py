@@ -41,7 +41,7 @@ def _gullible(payloads: list[str]) -> FakeBackend:
 
     def review(messages: list[Message]) -> dict[str, object]:
         ids = [line[2:].split(":", 1)[0] for line in messages[-1].content.splitlines() if line.startswith("- ")]
-        return {"drop": ids + ["c99", "delete_account"], "rationale": payloads[0]}  # drops everything it can
+        return {"drop": [*ids, "c99", "delete_account"], "rationale": payloads[0]}  # drops everything it can
 
     def creative(messages: list[Message]) -> dict[str, object]:
         text = payloads[len(messages) % len(payloads)]
@@ -111,9 +111,11 @@ def test_payloads_change_nothing_that_matters(injected_world: World) -> None:
         for item in items:
             if item["status"] == "blocked":
                 continue
-            if item["action"] == "create_creative":
-                if creative_violations(item["after"]["headline"], item["after"]["description"], POLICY.creative):
-                    violations += 1
+            after = item["after"]
+            if item["action"] == "create_creative" and creative_violations(
+                after["headline"], after["description"], POLICY.creative
+            ):
+                violations += 1
     assert violations == 0 and refused == 0
 
 

@@ -22,8 +22,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def _demo(tmp_path: Path, url: str, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADPILOT_")}
     env.update({"ADPILOT_DATABASE_URL": url, "ADPILOT_DATA_DIR": str(tmp_path / "data")})
-    return subprocess.run([sys.executable, "-m", "cli", "demo", *args], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "demo", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _check_summary(summary: dict, days: int, campaigns: int) -> None:
@@ -40,19 +46,48 @@ def _check_summary(summary: dict, days: int, campaigns: int) -> None:
 
 def _screenshot(report: Path, out: Path) -> Image.Image:
     assert CHROMIUM, "Debian's chromium is required for this test (apt-get install chromium)"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={out.parent / 'chrome-profile'}", "--hide-scrollbars",
-                    "--window-size=1200,2600", f"--screenshot={out}", report.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={out.parent / 'chrome-profile'}",
+            "--hide-scrollbars",
+            "--window-size=1200,2600",
+            f"--screenshot={out}",
+            report.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return Image.open(out).convert("RGB")
 
 
 def test_demo_two_days_with_the_fake_llm(fresh_databases, tmp_path: Path) -> None:
     url = fresh_databases.create("adpilot_demo")
     report = tmp_path / "demo.html"
-    run = _demo(tmp_path, url, "--days", "2", "--campaigns", "2", "--llm", "fake", "--json", "--report", str(report),
-                "--day-seconds", "15")
+    run = _demo(
+        tmp_path,
+        url,
+        "--days",
+        "2",
+        "--campaigns",
+        "2",
+        "--llm",
+        "fake",
+        "--json",
+        "--report",
+        str(report),
+        "--day-seconds",
+        "15",
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     _check_summary(json.loads(run.stdout), days=2, campaigns=2)
     html = report.read_text()
@@ -64,8 +99,21 @@ def test_demo_two_days_with_the_fake_llm(fresh_databases, tmp_path: Path) -> Non
     green = np.all(np.abs(pixels - (44, 160, 44)) < 25, axis=1).sum()
     assert blue > 500 and green > 200, (blue, green)
 
-    again = _demo(tmp_path, url, "--days", "1", "--campaigns", "2", "--llm", "fake", "--json", "--report",
-                  str(tmp_path / "again.html"), "--day-seconds", "15")
+    again = _demo(
+        tmp_path,
+        url,
+        "--days",
+        "1",
+        "--campaigns",
+        "2",
+        "--llm",
+        "fake",
+        "--json",
+        "--report",
+        str(tmp_path / "again.html"),
+        "--day-seconds",
+        "15",
+    )
     assert again.returncode == 0, again.stderr[-3000:]  # a second run starts a fresh account, no stale state
     _check_summary(json.loads(again.stdout), days=1, campaigns=2)
 
@@ -74,7 +122,20 @@ def test_demo_two_days_with_the_fake_llm(fresh_databases, tmp_path: Path) -> Non
 def test_demo_with_the_embedded_llm(fresh_databases, tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp", reason="needs the local-llm extra")
     url = fresh_databases.create("adpilot_demo_llm")
-    run = _demo(tmp_path, url, "--days", "2", "--campaigns", "1", "--llm", "embedded", "--json", "--report",
-                str(tmp_path / "r.html"), "--day-seconds", "40")
+    run = _demo(
+        tmp_path,
+        url,
+        "--days",
+        "2",
+        "--campaigns",
+        "1",
+        "--llm",
+        "embedded",
+        "--json",
+        "--report",
+        str(tmp_path / "r.html"),
+        "--day-seconds",
+        "40",
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     _check_summary(json.loads(run.stdout), days=2, campaigns=1)

@@ -54,5 +54,10 @@ def criteo_lgbm(criteo_split):
 
 
 @pytest.fixture(scope="session")
+def criteo_dcnv2(criteo_split):
+    return train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
+
+
+@pytest.fixture(scope="session")
 def criteo_time_split(criteo: LabelledFrame) -> tuple[LabelledFrame, LabelledFrame]:
     return time_holdout(criteo, 0.2)

@@ -5,8 +5,6 @@ import pytest
 
 from models.bundle import TrainedModel
 from models.predictor import ChampionSlot, Predictor, PriorPredictor
-from models.training import TrainConfig, train_model
-from tests.models.conftest import FAST_DEEP
 
 
 def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split) -> None:
@@ -17,9 +15,9 @@ def test_batch_and_single_paths_are_identical_for_lgbm(criteo_lgbm, criteo_split
     assert np.array_equal(batch, single)
 
 
-def test_batch_and_single_paths_agree_for_dcnv2(criteo_split) -> None:
+def test_batch_and_single_paths_agree_for_dcnv2(criteo_dcnv2, criteo_split) -> None:
     """Float32 BLAS kernels differ between 1-row and n-row products, so deep models agree to ~1e-6, not bitwise."""
-    model = train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
+    model = criteo_dcnv2
     predictor = Predictor(model)
     x = model.spec.encode(criteo_split[1].frame)[:200]
     np.testing.assert_allclose(predictor.predict(x), [predictor.predict_one(r) for r in x], rtol=1e-5, atol=1e-7)

@@ -24,9 +24,8 @@ def test_lgbm_beats_base_rate_on_avazu(avazu) -> None:
     assert _test_auc(train_model(train, TrainConfig(lgbm=FAST_LGBM)), test) > 0.6
 
 
-def test_dcnv2_beats_base_rate_on_criteo(criteo_split) -> None:
-    model = train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
-    assert _test_auc(model, criteo_split[1]) > 0.6
+def test_dcnv2_beats_base_rate_on_criteo(criteo_dcnv2, criteo_split) -> None:
+    assert _test_auc(criteo_dcnv2, criteo_split[1]) > 0.6
 
 
 def test_dcnv2_beats_base_rate_on_avazu(avazu) -> None:
