@@ -22,7 +22,7 @@ def demo(
     llm: str = typer.Option("embedded", help="embedded | openai | fake"),
     replicas: int = typer.Option(1, min=1, max=8, help="daemon replicas"),
     day_seconds: float = typer.Option(
-        0.0, "--day-seconds", min=0.0, help="wall seconds per simulated day (default: 20 with --llm fake, else 60)"
+        0.0, "--day-seconds", min=0.0, help="wall seconds per simulated day (default: 20 with --llm fake, else 90)"
     ),
     report: Path = typer.Option(Path("adpilot-demo.html"), "--report", help="where to write the HTML report"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
@@ -43,7 +43,7 @@ def demo(
         replicas=replicas,
         report=report,
         agents=agents,
-        day_seconds=day_seconds or (20.0 if llm == "fake" else 60.0),
+        day_seconds=day_seconds or (20.0 if llm == "fake" else 90.0),
     )
     result = run_demo(cfg, options, console=console)
     if as_json:

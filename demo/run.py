@@ -176,6 +176,8 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
                         "600",
                         "--poll-seconds",
                         "0.2",
+                        "--workers",
+                        "3",  # syncs and applies keep flowing while a worker waits on the model
                         "--retry-base-seconds",
                         "2",
                     ],
