@@ -24,7 +24,7 @@ def test_read_tools_agree_with_each_other(world) -> None:
     creatives = creative_performance(ctx)
     assert state.window.impressions == sum(s.metrics.impressions for s in segments)
     assert state.window.impressions == sum(c.metrics.impressions for c in creatives)
-    assert state.window.spend_micros > 0 and 0 <= state.budget_utilisation
+    assert state.window.spend_micros > 0 and state.budget_utilisation >= 0
     pace = pacing_status(ctx)
     assert pace.share_of_day_elapsed > 0 and pace.daily_budget_micros == state.daily_budget_micros
 
