@@ -10,7 +10,6 @@ import pytest
 from models.datasets import LabelledFrame, load_avazu, load_criteo, load_talkingdata
 from models.deep import DeepConfig
 from models.lgbm import LgbmConfig
-from models.sources import time_holdout
 from models.training import TrainConfig, train_model
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -56,8 +55,3 @@ def criteo_lgbm(criteo_split):
 @pytest.fixture(scope="session")
 def criteo_dcnv2(criteo_split):
     return train_model(criteo_split[0], TrainConfig(algo="dcnv2", deep=FAST_DEEP))
-
-
-@pytest.fixture(scope="session")
-def criteo_time_split(criteo: LabelledFrame) -> tuple[LabelledFrame, LabelledFrame]:
-    return time_holdout(criteo, 0.2)

@@ -76,3 +76,14 @@ def test_champion_slot_falls_back_then_hot_reloads(criteo_lgbm) -> None:
     source.version = None
     now[0] = 60.0
     assert slot.get().is_fallback
+
+
+def test_model_estimator_speaks_the_sandbox_protocol(criteo_lgbm, criteo_split) -> None:
+    from models.estimator import ModelEstimator
+
+    batch = {c: criteo_split[1].frame[c].to_numpy()[:20] for c in ("C1", "C2", "I1")}
+    ctr = Predictor(criteo_lgbm, version=1)
+    estimator = ModelEstimator(lambda: ctr, lambda: PriorPredictor("cvr", 0.05))
+    p_ctr, p_cvr = estimator.predict(batch)
+    assert p_ctr.shape == p_cvr.shape == (20,) and np.all(p_cvr == 0.05)
+    assert np.array_equal(p_ctr, ctr.predict(criteo_lgbm.spec.encode({k: list(v) for k, v in batch.items()})))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from db.database import Database
-from models.deep import DeepConfig
 from models.errors import ModelError, PromotionRefused
 from models.lgbm import LgbmConfig
 from models.predictor import ChampionSlot, Predictor
@@ -14,19 +13,15 @@ from models.training import TrainConfig, train_model
 
 
 @pytest.fixture(scope="module")
-def good_and_bad(criteo_time_split):
-    train, _ = criteo_time_split
-    good = train_model(
-        train, TrainConfig(lgbm=LgbmConfig(max_rounds=200, early_stopping_rounds=20, learning_rate=0.08))
-    )
-    # a deliberately weak model: three stumps
-    bad = train_model(train, TrainConfig(lgbm=LgbmConfig(max_rounds=3, num_leaves=2, refit=False)))
-    return good, bad
+def good_and_bad(criteo_lgbm, criteo_split):
+    """The session's LightGBM model and a deliberately weak one (three stumps), both trained on the same rows."""
+    bad = train_model(criteo_split[0], TrainConfig(lgbm=LgbmConfig(max_rounds=3, num_leaves=2, refit=False)))
+    return criteo_lgbm, bad
 
 
-def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_and_bad, criteo_time_split) -> None:
+def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_and_bad, criteo_split) -> None:
     good, bad = good_and_bad
-    holdout = criteo_time_split[1]
+    holdout = criteo_split[1]
     service = RegistryService(database)
     v1 = service.register(good, holdout=holdout)
     v2 = service.register(bad, holdout=holdout)
@@ -41,9 +36,9 @@ def test_registry_refuses_to_promote_a_worse_candidate(database: Database, good_
     assert {r.version: r.status for r in service.list("ctr")} == {1: "champion", 2: "candidate"}
 
 
-def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_time_split) -> None:
+def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_split) -> None:
     good, bad = good_and_bad
-    holdout = criteo_time_split[1]
+    holdout = criteo_split[1]
     service = RegistryService(database)
     service.register(bad, holdout=holdout)
     service.register(good)  # no holdout metrics yet: promote evaluates it on the same holdout
@@ -63,10 +58,10 @@ def test_promote_better_then_roll_back(database: Database, good_and_bad, criteo_
         service.rollback("ctr")
 
 
-def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad, criteo_time_split) -> None:
+def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad, criteo_split) -> None:
     good, _ = good_and_bad
     service = RegistryService(database)
-    service.register(good, holdout=criteo_time_split[1])
+    service.register(good, holdout=criteo_split[1])
     slot = ChampionSlot("ctr", service, prior=0.2, check_interval_s=0)
     assert slot.get().is_fallback
     service.promote("ctr", 1)
@@ -76,12 +71,11 @@ def test_loaded_champion_serves_through_a_slot(database: Database, good_and_bad,
     assert served.predict_rows(rows).tolist() == good.predict_rows(rows).tolist()
 
 
-def test_deep_models_register_and_load(database: Database, criteo_time_split) -> None:
-    train, holdout = criteo_time_split
-    model = train_model(train, TrainConfig(algo="dcnv2", deep=DeepConfig(max_epochs=2, patience=1, batch_size=512)))
+def test_deep_models_register_and_load(database: Database, criteo_dcnv2, criteo_split) -> None:
+    holdout = criteo_split[1]
     service = RegistryService(database)
-    row = service.register(model, holdout=holdout)
+    row = service.register(criteo_dcnv2, holdout=holdout)
     assert row.algorithm == "dcnv2" and row.metrics["holdout"]["auc"] > 0.6
     loaded = service.load_model("ctr", row.version)
-    x = model.spec.encode(holdout.frame)[:50]
-    assert loaded.predict(x).tolist() == model.predict(x).tolist()
+    x = criteo_dcnv2.spec.encode(holdout.frame)[:50]
+    assert loaded.predict(x).tolist() == criteo_dcnv2.predict(x).tolist()

@@ -41,6 +41,7 @@ def test_lgbm_cvr_beats_base_rate_on_talkingdata_time_split(talkingdata) -> None
     assert _test_auc(model, test) > 0.9
 
 
+@pytest.mark.slow
 def test_blend_weights_are_a_convex_mix(criteo_split) -> None:
     model = train_model(criteo_split[0], TrainConfig(algo="blend", lgbm=FAST_LGBM, deep=FAST_DEEP))
     weights = model.heads["ctr"].scorer.weights  # type: ignore[attr-defined]
