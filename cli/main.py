@@ -16,6 +16,7 @@ from cli.demo import demo
 from cli.doctor import doctor
 from cli.errors import ErrorReportingGroup, set_debug
 from cli.kill_switch import kill_switch_app
+from cli.models import models_app
 from cli.report import report
 from cli.webhooks import webhooks_app
 
@@ -44,6 +45,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(changesets_app, name="changesets")
 app.add_typer(agents_app, name="agents")
+app.add_typer(models_app, name="models")
 app.add_typer(kill_switch_app, name="kill-switch")
 app.add_typer(daemon_app, name="daemon")
 app.add_typer(webhooks_app, name="webhooks")
