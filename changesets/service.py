@@ -23,7 +23,7 @@ from db.audit import AuditRepository
 from db.changesets import ChangeSetRepository
 from db.database import Database
 from db.enums import ApprovalDecision, AuditEvent, ChangeAction, ChangeItemStatus, ChangeSetStatus
-from db.schema import Campaign, ChangeSet, GuardrailPolicySnapshot
+from db.schema import Campaign, ChangeItem, ChangeSet, GuardrailPolicySnapshot
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
 
@@ -32,6 +32,7 @@ __all__ = [
     "ItemProposal",
     "approve",
     "expire_stale",
+    "item_record",
     "preview",
     "propose",
     "reject",
@@ -103,24 +104,27 @@ def preview(
             "status": cs.status,
             "summary": cs.summary,
             "rationale": cs.rationale,
-            "items": [
-                {
-                    "seq": i.seq,
-                    "action": i.action,
-                    "campaign_id": i.campaign_id,
-                    "target_type": i.target_type,
-                    "target_id": i.target_id,
-                    "before": i.before,
-                    "after": i.after,
-                    "status": i.status,
-                    "guardrail_verdict": i.guardrail_verdict,
-                    "rationale": i.rationale,
-                    "error": None,
-                    "predicted_effect": i.predicted_effect,
-                }
-                for i in cs.items
-            ],
+            "items": [{**item_record(i), "id": None} for i in cs.items],
         }
+
+
+def item_record(item: ChangeItem) -> dict[str, Any]:
+    """One change item as plain data (CLI output, dry-run previews, reports)."""
+    return {
+        "id": item.id,
+        "seq": item.seq,
+        "action": item.action,
+        "campaign_id": item.campaign_id,
+        "target_type": item.target_type,
+        "target_id": item.target_id,
+        "before": item.before,
+        "after": item.after,
+        "status": item.status,
+        "rationale": item.rationale,
+        "predicted_effect": item.predicted_effect,
+        "guardrail_verdict": item.guardrail_verdict,
+        "error": item.error,
+    }
 
 
 def _propose(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from changesets import approve as approve_cs
 from changesets import reject as reject_cs
+from changesets.service import item_record
 from cli import context
 from cli.output import console, emit_json, emit_table
 from db.changesets import ChangeSetRepository
@@ -39,24 +40,7 @@ def change_set_record(cs: ChangeSet) -> dict[str, Any]:
         "created_at": cs.created_at,
         "expires_at": cs.expires_at,
         "applied_at": cs.applied_at,
-        "items": [
-            {
-                "id": i.id,
-                "seq": i.seq,
-                "action": i.action,
-                "campaign_id": i.campaign_id,
-                "target_type": i.target_type,
-                "target_id": i.target_id,
-                "before": i.before,
-                "after": i.after,
-                "status": i.status,
-                "rationale": i.rationale,
-                "predicted_effect": i.predicted_effect,
-                "guardrail_verdict": i.guardrail_verdict,
-                "error": i.error,
-            }
-            for i in cs.items
-        ],
+        "items": [item_record(i) for i in cs.items],
     }
 
 
