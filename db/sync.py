@@ -171,6 +171,10 @@ class SyncRepository:
             self.session.execute(stmt)
         return len(rows)
 
+    def latest_hour(self) -> datetime | None:
+        """Start of the latest synced performance hour (the sync's progress marker)."""
+        return self.session.scalar(select(func.max(PerformanceHour.hour_start)))
+
     def id_maps(self, campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
         """External → store ids of the campaign's segments and creatives."""
         seg_rows = self.session.execute(

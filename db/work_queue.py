@@ -69,6 +69,10 @@ class RetryPolicy:
     max_s: float = 3600.0
 
 
+# Kinds that wait on a language model: claimed after everything else that is due, so stats syncs and change-set
+# applies never queue behind a model that answers in seconds.
+SLOW_KINDS = ("agent_cycle", "pacing_review", "creative_strategist", "reviewer")
+
 _CLAIM_SQL = text(
     """
     WITH candidate AS (
@@ -78,7 +82,7 @@ _CLAIM_SQL = text(
           AND (CAST(:kinds AS text[]) IS NULL OR a.kind = ANY(CAST(:kinds AS text[])))
           AND (a.campaign_id IS NULL OR NOT EXISTS (
                 SELECT 1 FROM agent_runs r WHERE r.campaign_id = a.campaign_id AND r.status = 'running'))
-        ORDER BY a.run_after, a.id
+        ORDER BY (a.kind = ANY(CAST(:slow AS text[]))), a.run_after, a.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
@@ -166,6 +170,15 @@ class WorkQueue:
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
+    def newer_pending(self, kind: str, key: str, value: str) -> bool:
+        """Whether a queued or running item of ``kind`` has ``payload[key]`` later than ``value`` (ISO strings)."""
+        stmt = select(AgentRun.id).where(
+            AgentRun.kind == kind,
+            AgentRun.status.in_(["queued", "running", "failed"]),
+            AgentRun.payload[key].astext > value,
+        ).limit(1)
+        return self.session.scalar(stmt) is not None
+
     def get(self, run_id: int) -> AgentRun | None:
         return self.session.get(AgentRun, run_id)
 
@@ -178,7 +191,8 @@ class WorkQueue:
 
         Returns ``None`` when nothing is due, or when another replica won the race for the same campaign (the
         one-running-per-campaign index refused the claim); the caller simply polls again."""
-        params = {"holder": holder, "lease_s": float(lease_s), "kinds": list(kinds) if kinds else None}
+        params = {"holder": holder, "lease_s": float(lease_s), "kinds": list(kinds) if kinds else None,
+                  "slow": list(SLOW_KINDS)}
         savepoint = self.session.begin_nested()
         try:
             row = self.session.execute(_CLAIM_SQL, params).mappings().one_or_none()

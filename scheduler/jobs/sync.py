@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.database import Database
 from db.sync import SyncRepository
-from db.work_queue import ClaimedItem
+from db.work_queue import ClaimedItem, WorkQueue
 from platforms.base import AdPlatform, CreativeStatus
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob, WorkSpec
 
@@ -105,10 +105,25 @@ def _plan(ctx: JobContext, session: Session, period: datetime) -> list[WorkSpec]
     return [WorkSpec(KIND, dedupe_key=f"{KIND}:{period.isoformat()}", payload={"end": period.isoformat()})]
 
 
+MAX_CATCH_UP = timedelta(days=3)
+
+
 def _handle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
+    """Sync up to the item's period end. When a later sync is already waiting this one is superseded (the later
+    one re-reads from the last synced hour, so nothing is skipped); behind schedule, the lookback widens to reach
+    back to the last synced hour instead of leaving a hole."""
     end = datetime.fromisoformat(item.payload["end"])
+    with ctx.database.transaction() as session:
+        if WorkQueue(session).newer_pending(KIND, "end", item.payload["end"]):
+            return {"superseded": True}
+        last = SyncRepository(session).latest_hour()
+    lookback = STATS_LOOKBACK
+    if last is not None:
+        lookback = min(max(STATS_LOOKBACK, end - last + timedelta(hours=1)), MAX_CATCH_UP)
     name = str(ctx.options.get("platform_name", "sandbox"))
-    return {"synced": sync_platform(ctx.database, ctx.require_platform(), name, end=end)}
+    impressions = max(IMPRESSION_LOOKBACK, min(lookback, timedelta(hours=12)))
+    return {"synced": sync_platform(ctx.database, ctx.require_platform(), name, end=end, stats_lookback=lookback,
+                                    impression_lookback=impressions)}
 
 
 def register(registry: JobRegistry) -> None:
