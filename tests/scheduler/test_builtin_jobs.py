@@ -40,7 +40,7 @@ def test_builtin_jobs_sync_the_sandbox_and_fail_unknown_kinds_clearly(
                 break
             time.sleep(0.5)
     finally:
-        status = forkserver.stop(pid)
+        status = forkserver.stop(pid, timeout=90)  # graceful: the current work item finishes first
     assert status["code"] == 0, status
     assert _count(database, "SELECT count(*) FROM campaigns") == 2
     assert _count(database, "SELECT count(*) FROM audience_segments") > 0
