@@ -3,7 +3,7 @@ so "12.34" becomes exactly 12_340_000; a float never touches an amount."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from adpilot.errors import InvalidInput
 
@@ -27,9 +27,13 @@ def parse_money(text: str) -> int:
     return int(micros)
 
 
-def format_micros(micros: int | None, currency: str = "") -> str:
+def format_micros(micros: int | None, currency: str = "", *, precise: bool = False) -> str:
+    """For display: cents by default (rounded half-up); ``precise`` keeps every micro."""
     if micros is None:
         return "-"
     amount = Decimal(micros) / MICROS_PER_UNIT
-    text = f"{amount:,.2f}" if micros % 10_000 == 0 else f"{amount:,.6f}".rstrip("0")
+    if precise and micros % 10_000:
+        text = f"{amount:,.6f}".rstrip("0")
+    else:
+        text = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
     return f"{text} {currency}".strip()

@@ -154,7 +154,7 @@ def set_budget(
         AuditRepository(session).append(
             AuditEvent.MANUAL_EDIT,
             actor=actor or getpass.getuser(),
-            message=f"daily budget {format_micros(before)} -> {format_micros(micros)}",
+            message=f"daily budget {format_micros(before, precise=True)} -> {format_micros(micros, precise=True)}",
             campaign_id=campaign.id,
             details={"field": "daily_budget_micros", "before": before, "after": micros},
         )

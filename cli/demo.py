@@ -49,5 +49,6 @@ def demo(
     if as_json:
         emit_json(result.summary)
     else:
-        Console().print(summary_table(result.summary))
+        out = Console()
+        Console(width=max(out.width, 120)).print(summary_table(result.summary))
     console.print(f"report: {result.report} · logs: {result.log_dir}")

@@ -57,5 +57,7 @@ def test_parse_money_refuses_bad_amounts(text: str) -> None:
 
 def test_format_micros() -> None:
     assert format_micros(12_500_000, "USD") == "12.50 USD"
-    assert format_micros(1_234_567) == "1.234567"
+    assert format_micros(1_234_567) == "1.23" and format_micros(1_235_000) == "1.24"
+    assert format_micros(1_234_567, precise=True) == "1.234567"
+    assert format_micros(1_361_568_000) == "1,361.57"
     assert format_micros(None) == "-"
