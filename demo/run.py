@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from adpilot.money import format_micros
 from adpilot.settings import Settings
 from changesets import approve, evaluate_outcomes
 from db import migrate
@@ -277,11 +278,11 @@ def _finish(
         data.summary = [
             {
                 "campaign": c["name"],
-                "spend": c["spend_micros"] / 1e6,
+                "spend": format_micros(c["spend_micros"]),
                 "conversions": c["conversions"],
-                "cpa": (c["cpa_micros"] or 0) / 1e6,
-                "target_cpa": (c["target_cpa_micros"] or 0) / 1e6,
-                "pct_of_lp": c["pct_of_lp"],
+                "cpa": format_micros(c["cpa_micros"]),
+                "target_cpa": format_micros(c["target_cpa_micros"]),
+                "pct_of_lp": "-" if c["pct_of_lp"] is None else f"{c['pct_of_lp']}%",
             }
             for c in summary["campaigns"]
         ]

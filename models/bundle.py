@@ -19,6 +19,7 @@ from models.deep import DeepScorer
 from models.errors import ArtifactCorrupt, ArtifactMismatch
 from models.features import FeatureSpec
 from models.lgbm import LgbmScorer
+from models.linear import LinearScorer
 
 __all__ = ["BlendScorer", "Head", "ModelKind", "Scorer", "TrainedModel", "sigmoid"]
 
@@ -75,6 +76,8 @@ def scorer_from_bytes(algo: str, data: bytes) -> Scorer:
         return LgbmScorer.from_bytes(data)
     if algo == "dcnv2":
         return DeepScorer.from_bytes(data)
+    if algo == "linear":
+        return LinearScorer.from_bytes(data)
     if algo == "blend":
         return BlendScorer.from_bytes(data)
     raise ArtifactMismatch(f"unknown scorer algorithm {algo!r} in artifact")

@@ -1,13 +1,14 @@
 """The training pipeline: time-ordered fit/validation split → feature spec fitted on the fit rows → scorer with
 early stopping → calibrator fitted on the validation predictions → :class:`TrainedModel` with metadata.
 
-One function per algorithm family is wired here (``lgbm``, ``dcnv2``, ``blend`` = both, logits mixed with a weight
-chosen on the validation split), so callers — the registry service, the benchmark, the tests — pick an algorithm by
-name and get the same artifact shape back.
+One function per algorithm family is wired here (``lgbm``, ``dcnv2``, ``linear``, ``blend`` = all three, logits mixed
+with convex weights chosen on the validation split), so callers — the registry service, the benchmark, the tests —
+pick an algorithm by name and get the same artifact shape back.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,11 +24,12 @@ from models.drift import reference_stats
 from models.errors import TrainingError
 from models.features import FeatureSpec
 from models.lgbm import LgbmConfig, train_lgbm, train_lgbm_dask
+from models.linear import LinearConfig, train_linear
 from models.metrics import logloss
 
 __all__ = ["Algo", "TrainConfig", "fit_head", "train_family", "train_model"]
 
-Algo = Literal["lgbm", "dcnv2", "blend"]
+Algo = Literal["lgbm", "dcnv2", "linear", "blend"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class TrainConfig:
     calibration: CalibrationMethod = "auto"
     lgbm: LgbmConfig = field(default_factory=LgbmConfig)
     deep: DeepConfig = field(default_factory=DeepConfig)
+    linear: LinearConfig = field(default_factory=LinearConfig)
     dask_address: str | None = None
 
 
@@ -55,6 +58,8 @@ def _fit_scorer(
 ) -> tuple[Scorer, np.ndarray]:
     if cfg.algo == "dcnv2":
         return train_deep(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.deep)
+    if cfg.algo == "linear":
+        return train_linear(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.linear)
     if cfg.dask_address:
         lgbm_result = train_lgbm_dask(
             x_fit, y_fit, x_val, y_val, n_categorical=spec.n_categorical, config=cfg.lgbm, address=cfg.dask_address
@@ -63,17 +68,21 @@ def _fit_scorer(
         lgbm_result = train_lgbm(x_fit, y_fit, x_val, y_val, n_categorical=spec.n_categorical, config=cfg.lgbm)
     if cfg.algo == "lgbm":
         return lgbm_result
-    deep_scorer, deep_val = train_deep(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.deep)
-    weight = _blend_weight(lgbm_result[1], deep_val, y_val)
-    blend = BlendScorer([lgbm_result[0], deep_scorer], [weight, 1.0 - weight])
-    return blend, weight * lgbm_result[1] + (1.0 - weight) * deep_val
+    members: list[tuple[Scorer, np.ndarray]] = [
+        lgbm_result,
+        train_deep(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.deep),
+        train_linear(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.linear),
+    ]
+    return _blend([m[0] for m in members], [m[1] for m in members], y_val)
 
 
-def _blend_weight(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
-    """The LightGBM share in [0, 1] (step 0.1) minimising validation logloss."""
-    grid = np.linspace(0.0, 1.0, 11)
-    losses = [logloss(y, sigmoid(w * a + (1 - w) * b)) for w in grid]
-    return float(grid[int(np.argmin(losses))])
+def _blend(scorers: list[Scorer], val_logits: list[np.ndarray], y_val: np.ndarray) -> tuple[BlendScorer, np.ndarray]:
+    """Convex logit weights (step 0.1 on the simplex) minimising validation logloss."""
+    grid = [w for w in itertools.product(np.linspace(0, 1, 11), repeat=len(scorers)) if abs(sum(w) - 1) < 1e-9]
+    stacked = np.vstack(val_logits)
+    losses = [logloss(y_val, sigmoid(np.asarray(w) @ stacked)) for w in grid]
+    weights = [round(float(v), 2) for v in grid[int(np.argmin(losses))]]
+    return BlendScorer(scorers, weights), np.asarray(weights) @ stacked
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, spec: FeatureSpec, cfg: TrainConfig) -> tuple[Head, dict[str, float]]:
@@ -115,31 +124,25 @@ def training_meta(data: LabelledFrame, spec: FeatureSpec, x: np.ndarray, started
 
 
 def train_family(data: LabelledFrame, cfg: TrainConfig, kind: ModelKind = "ctr") -> dict[str, TrainedModel]:
-    """LightGBM, DCN-V2 and their blend from one pair of trainings (what the benchmark compares): the same as three
-    :func:`train_model` calls with ``algo`` = lgbm / dcnv2 / blend, at the cost of two."""
+    """LightGBM, DCN-V2, linear and their blend from one training of each (what the benchmark compares): the same as
+    :func:`train_model` with ``algo`` = lgbm / dcnv2 / linear / blend, without training the members twice."""
     started = time.perf_counter()
     n_fit = _split(len(data), cfg.valid_fraction)
     spec = FeatureSpec.fit(data.frame.iloc[:n_fit], data.schema)
     x = spec.encode(data.frame)
     y = np.asarray(data.label, dtype=np.float64)
-    lgbm, lgbm_val = _fit_scorer(x[:n_fit], y[:n_fit], x[n_fit:], y[n_fit:], spec, replace(cfg, algo="lgbm"))
-    lgbm_s = time.perf_counter() - started
-    deep, deep_val = _fit_scorer(x[:n_fit], y[:n_fit], x[n_fit:], y[n_fit:], spec, replace(cfg, algo="dcnv2"))
-    deep_s = time.perf_counter() - started - lgbm_s
-    weight = _blend_weight(lgbm_val, deep_val, y[n_fit:])
-    members: dict[str, tuple[Scorer, np.ndarray, float]] = {
-        "lgbm": (lgbm, lgbm_val, lgbm_s),
-        "dcnv2": (deep, deep_val, deep_s),
-        "blend": (
-            BlendScorer([lgbm, deep], [weight, 1.0 - weight]),
-            weight * lgbm_val + (1.0 - weight) * deep_val,
-            lgbm_s + deep_s,
-        ),
-    }
+    members: dict[str, tuple[Scorer, np.ndarray, float]] = {}
+    algos: tuple[Algo, ...] = ("lgbm", "dcnv2", "linear")
+    for algo in algos:
+        t0 = time.perf_counter()
+        scorer, val = _fit_scorer(x[:n_fit], y[:n_fit], x[n_fit:], y[n_fit:], spec, replace(cfg, algo=algo))
+        members[algo] = (scorer, val, time.perf_counter() - t0)
+    blend, blend_val = _blend([m[0] for m in members.values()], [m[1] for m in members.values()], y[n_fit:])
+    members["blend"] = (blend, blend_val, sum(m[2] for m in members.values()))
     out = {}
-    for algo, (scorer, val_logits, seconds) in members.items():
+    for name, (scorer, val_logits, seconds) in members.items():
         calibrator = fit_calibrator(sigmoid(val_logits), y[n_fit:], cfg.calibration)
         meta = training_meta(data, spec, x, started)
         meta["train_seconds"] = round(seconds, 3)
-        out[algo] = TrainedModel(kind=kind, spec=spec, heads={kind: Head(scorer, calibrator)}, meta=meta)
+        out[name] = TrainedModel(kind=kind, spec=spec, heads={kind: Head(scorer, calibrator)}, meta=meta)
     return out

@@ -16,6 +16,8 @@ difference (paired t over splits, or a paired bootstrap on one split), so "≥ b
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -159,6 +161,20 @@ def _load(name: str, seed: int) -> LabelledFrame:
 
 
 def run(
+    *,
+    seed: int = 0,
+    datasets: tuple[str, ...] = DATASETS,
+    repeats: int = 5,
+    serving: bool = True,
+    progress: Progress = print,
+) -> dict[str, Any]:
+    """Run the benchmark. Anything a library prints to stdout (deepctr-torch does) goes to stderr, so stdout carries
+    only the caller's JSON."""
+    with contextlib.redirect_stdout(sys.stderr):
+        return _run(seed=seed, datasets=datasets, repeats=repeats, serving=serving, progress=progress)
+
+
+def _run(
     *,
     seed: int = 0,
     datasets: tuple[str, ...] = DATASETS,

@@ -47,3 +47,14 @@ def test_blend_weights_are_a_convex_mix(criteo_split) -> None:
     weights = model.heads["ctr"].scorer.weights  # type: ignore[attr-defined]
     assert np.isclose(sum(weights), 1.0) and all(0 <= w <= 1 for w in weights)
     assert _test_auc(model, criteo_split[1]) > 0.6
+
+
+def test_linear_beats_base_rate_on_avazu_and_round_trips(avazu) -> None:
+    from models.bundle import TrainedModel
+
+    train, test = stratified_split(avazu)
+    model = train_model(train, TrainConfig(algo="linear"))
+    assert _test_auc(model, test) > 0.6
+    again = TrainedModel.from_bytes(model.to_bytes())
+    x = model.spec.encode(test.frame)
+    assert np.array_equal(again.predict(x), model.predict(x))
