@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.schema import AudienceSegment, Creative, PerformanceHour
 
-__all__ = ["DailyTotals", "PerformanceRepository", "Totals", "data_clock"]
+__all__ = ["DailyTotals", "PerformanceRepository", "Totals", "data_clock", "recent_impressions"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,20 @@ def data_clock(session: Session, campaign_id: int) -> datetime | None:
         select(func.max(PerformanceHour.hour_start)).where(PerformanceHour.campaign_id == campaign_id)
     )
     return latest + timedelta(hours=1) if latest is not None else None
+
+
+def recent_impressions(session: Session, *, limit: int = 200_000) -> list[dict[str, Any]]:
+    """The newest impression-level log rows (all campaigns), oldest first: the training data of the nightly
+    retraining. Plain dicts in the shape ``models.datasets.load_impression_logs`` reads."""
+    from db.schema import ImpressionLog
+
+    stmt = (
+        select(ImpressionLog.features, ImpressionLog.clicked, ImpressionLog.converted_at, ImpressionLog.occurred_at)
+        .order_by(ImpressionLog.occurred_at.desc())
+        .limit(limit)
+    )
+    rows = [
+        {"features": f, "clicked": c, "converted_at": conv, "timestamp": at} for f, c, conv, at in session.execute(stmt)
+    ]
+    rows.reverse()
+    return rows

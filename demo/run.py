@@ -34,6 +34,9 @@ from db.schema import AdAccount, Campaign, PeriodClaim
 from db.work_queue import WorkQueue
 from demo.processes import Child, SandboxServer, child_env, free_port, parent_environ, wait_healthy
 from demo.summary import daily_scores, summarise
+from models.estimator import ModelEstimator
+from models.predictor import ChampionSlot
+from models.registry import RegistryService
 from platforms.sandbox import SandboxConfig, SandboxPlatform, WebhookConfig, WebhookSender
 from platforms.sandbox.clock import DEFAULT_START
 from platforms.sandbox.scoreboard import scoreboard_of
@@ -73,6 +76,28 @@ def _next_free_start(database: Database) -> datetime:
     if latest is None or latest < DEFAULT_START:
         return DEFAULT_START
     return (latest + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class ModelSwitch:
+    """Cold start on the sandbox's prior estimator; once the daemon's nightly retraining has promoted a CTR and a
+    CVR champion, the market's bidder uses them (and hot-reloads later champions through ``ChampionSlot``)."""
+
+    def __init__(self, database: Database, platform: SandboxPlatform) -> None:
+        self.service, self.platform, self.on = RegistryService(database), platform, False
+
+    @property
+    def label(self) -> str:
+        return "adpilot's CTR/CVR models" if self.on else "the prior (no model yet)"
+
+    def check(self) -> None:
+        if self.on or self.service.champion_version("ctr") is None or self.service.champion_version("cvr") is None:
+            return
+        self.platform.set_estimator(
+            ModelEstimator(
+                ChampionSlot("ctr", self.service, prior=0.01).get, ChampionSlot("cvr", self.service, prior=0.05).get
+            )
+        )
+        self.on = True
 
 
 def _retire_stale_demo_accounts(database: Database) -> int:
@@ -228,17 +253,18 @@ def _drive(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("week", total=options.days, note="")
-        approved = 0
+        approved, models = 0, ModelSwitch(database, platform)
         while platform.now() < end:
             for child in children:
                 if child.proc.poll() is not None:
                     raise RuntimeError(f"{child.name} stopped (code {child.proc.returncode}); see {child.log_path}")
             approved += _approve_waiting(database, account_id)
+            models.check()
             elapsed = (platform.now() - start).total_seconds() / 86_400
             progress.update(
                 task,
                 completed=min(elapsed, options.days),
-                note=f"{platform.now():%a %H:%M} · approved {approved} (scripted human)",
+                note=f"{platform.now():%a %H:%M} · approved {approved} (scripted human) · bids on {models.label}",
             )
             time.sleep(0.5)
         progress.update(task, completed=options.days)

@@ -8,7 +8,7 @@ Expected service entry points (owned by those packages):
 - ``changesets.apply_change_set(database, platform, change_set_id, *, policy, now, actor, read_only)`` — handler
   for work items of kind ``apply_change_set`` (payload ``{"change_set_id": int}``); enqueued by approvals.
 - ``changesets.evaluate_outcomes(database, *, now) -> dict`` — daily outcome evaluation of applied change-sets.
-- ``models.retrain_and_promote(database) -> dict`` — nightly CTR/CVR retraining and champion/candidate promotion.
+- ``models.lifecycle.retrain_and_promote(database) -> dict`` — nightly CTR/CVR retraining and promotion.
 """
 
 from __future__ import annotations
@@ -72,12 +72,12 @@ def register(registry: JobRegistry, log: Any) -> list[str]:
         registry.handle(OUTCOME_KIND, lambda ctx, item: evaluate(ctx.database, now=ctx.clock.now()))
     else:
         missing.append("outcome_evaluation (changesets.evaluate_outcomes not found)")
-    retrain = _service("models", "retrain_and_promote")
+    retrain = _service("models.lifecycle", "retrain_and_promote")
     if retrain is not None:
         registry.schedule(ScheduledJob("model_retraining", timedelta(days=1), plan=_daily(RETRAIN_KIND)))
         registry.handle(RETRAIN_KIND, lambda ctx, item: retrain(ctx.database))
     else:
-        missing.append("model_retraining (models.retrain_and_promote not found)")
+        missing.append("model_retraining (models.lifecycle.retrain_and_promote not found)")
     for name in missing:
         log.info("optional job not registered", job=name)
     return missing
