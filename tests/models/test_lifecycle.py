@@ -28,6 +28,7 @@ def test_retrain_from_the_store(fresh_databases) -> None:
     first = retrain_and_promote(database)
     assert first["impressions"] >= MIN_IMPRESSIONS
     assert first["ctr"] == "v1 promoted", first
+    assert first["cvr"] == "v1 promoted", first  # post-click CVR on clicks whose 24 h window closed
     service = RegistryService(database)
     assert service.champion_version("ctr") == 1
     champion = service.champion("ctr")
