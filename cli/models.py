@@ -88,6 +88,10 @@ def train(
 
     if algo not in ("lgbm", "dcnv2", "blend"):
         raise typer.BadParameter("--algo must be lgbm, dcnv2 or blend")
+    if kind == "cvr" and data == "sandbox":
+        raise typer.BadParameter(
+            "sandbox logs give click labels; ESMM CVR training (models.cvr.train_esmm) is not wired to the CLI yet"
+        )
     train_set, holdout_set = _split(data, holdout, seed)
     row = _service().train(train_set, holdout_set, TrainConfig(algo=algo, dask_address=dask), kind=_kind(kind))  # type: ignore[arg-type]
     emit_record(f"registered {row.kind} v{row.version} (candidate)", _summary(row), as_json=as_json)
