@@ -35,6 +35,13 @@ from platforms.base import AdPlatform, WriteResult
 
 __all__ = ["ApplyOutcome", "apply_change_set"]
 
+FINAL = {
+    ChangeSetStatus.EXPIRED,
+    ChangeSetStatus.REJECTED,
+    ChangeSetStatus.BLOCKED,
+    ChangeSetStatus.APPLIED,
+    ChangeSetStatus.ROLLED_BACK,
+}
 LIVE = {ChangeItemStatus.PROPOSED.value, ChangeItemStatus.VALIDATED.value, ChangeItemStatus.PENDING.value}
 
 
@@ -77,6 +84,9 @@ def _prepare(
         repo, audit = ChangeSetRepository(session), AuditRepository(session)
         cs = repo.get(cs_id, for_update=True)
         status = ChangeSetStatus(cs.status)
+        if status in FINAL:  # settled meanwhile (expired, rejected, blocked, applied …): nothing to do, not an error
+            outcome.status = status.value
+            return []
         if status not in (ChangeSetStatus.APPROVED, ChangeSetStatus.VALIDATED, ChangeSetStatus.FAILED):
             raise GuardrailViolation(
                 f"change-set {cs_id} is {status.value}; only approved change-sets are applied",

@@ -3,21 +3,23 @@
 
 A triggered run executes the whole cycle with the trigger as (untrusted) context: the graph's nodes are cheap when
 they have nothing to do, and one code path is easier to trust than four. A change-set the guardrails approved for
-auto-apply is queued for the apply job right away; anything else waits for a human.
+auto-apply is queued for the apply job right away; anything else waits for a human, and expires (hourly job) when
+nobody decides before ``expires_at``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from agents.llm.base import LLMBackend
 from agents.llm.factory import make_backend
 from agents.runner import run_cycle
-from changesets import undo_change_set
+from changesets import expire_stale, undo_change_set
 from db.work_queue import ClaimedItem, WorkQueue
 from guardrails.policy import load_policy
 from scheduler.jobs.hooks import APPLY_KIND
-from scheduler.registry import JobContext, JobRegistry
+from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
 __all__ = ["AGENT_KINDS", "UNDO_KIND", "register"]
 
@@ -85,7 +87,20 @@ def _undo(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     return {"status": outcome.status, "applied": outcome.applied}
 
 
+def _expire(ctx: JobContext, period: datetime) -> str:
+    expired = expire_stale(ctx.database, now=ctx.clock.now())
+    return f"expired {len(expired)} change-set(s)"
+
+
 def register(registry: JobRegistry) -> None:
     for kind in AGENT_KINDS:
         registry.handle(kind, _cycle)
     registry.handle(UNDO_KIND, _undo)
+    registry.schedule(
+        ScheduledJob(
+            "changeset_expiry",
+            timedelta(hours=1),
+            run=_expire,
+            description="expire change-sets nobody decided on before expires_at",
+        )
+    )

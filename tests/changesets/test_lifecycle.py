@@ -110,6 +110,9 @@ def test_reject_and_expiry(database, mirror) -> None:
     assert expire_stale(database, now=m.platform.now() + timedelta(hours=25)) == [stale.id]
     with database.transaction() as s:
         assert ChangeSetRepository(s).get(stale.id).status == "expired"
+    before = m.platform.get_controls("cmp_1")
+    assert _apply(database, m, stale.id).status == "expired"  # a late apply job settles quietly, changes nothing
+    assert m.platform.get_controls("cmp_1") == before
 
 
 def test_kill_switch_blocks_proposals_and_apply(database, mirror) -> None:
