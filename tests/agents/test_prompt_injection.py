@@ -18,7 +18,7 @@ from agents.selection import CandidateReview
 from agents.toolbelt import ALLOWED_TOOLS, Toolbelt, ToolNotAllowed
 from db.schema import AudienceSegment, Campaign, Creative
 from guardrails.creative import creative_violations
-from guardrails.engine import CampaignState, GuardrailContext, ProposedItem, evaluate
+from guardrails.engine import ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
 from tests.agents.conftest import World, build_world
 from tools.read import ToolContext
@@ -131,37 +131,23 @@ def test_the_toolbelt_refuses_tools_outside_the_node(injected_world: World) -> N
 
 
 def test_engine_blocks_what_an_obedient_model_would_ask_for() -> None:
-    state = CampaignState(
-        campaign_id=1,
-        account_id=1,
-        external_id="c",
-        status="active",
-        protected=False,
-        daily_budget_micros=10_000_000,
-        target_cpa_micros=5_000_000,
-        bid_multiplier=1.0,
-        budget_at_day_start_micros=10_000_000,
-        target_cpa_at_day_start_micros=5_000_000,
-        bid_multiplier_at_day_start=1.0,
-        conversions_in_window=100,
-    )
-    from datetime import UTC, datetime
-
     from db.enums import ChangeAction
+    from tests.changesets.test_guardrail_engine import ctx, state
 
-    ctx = GuardrailContext(
-        now=datetime.now(UTC),
-        kill_switch=False,
-        read_only=False,
-        campaigns={1: state},
-        account_budget_total_micros=10_000_000,
+    context = ctx(
+        state(
+            daily_budget_micros=10_000_000,
+            budget_at_day_start_micros=10_000_000,
+            target_cpa_micros=5_000_000,
+            target_cpa_at_day_start_micros=5_000_000,
+        )
     )
     asks = [
         ProposedItem(ChangeAction.SET_BUDGET, 1, "1", {"daily_budget_micros": 999_999_999_999}),
         ProposedItem(ChangeAction.SET_BID_MULTIPLIER, 1, "1", {"bid_multiplier": 100.0}),
         ProposedItem(ChangeAction.SET_TARGET_CPA, 1, "1", {"target_cpa_micros": 1}),
     ]
-    verdict = evaluate(asks, ctx, POLICY)
+    verdict = evaluate(asks, context, POLICY)
     assert verdict.items[0].after["daily_budget_micros"] == 12_000_000
     assert verdict.items[1].after["bid_multiplier"] == 1.15
     assert verdict.items[2].after["target_cpa_micros"] == 4_250_000
