@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from adpilot.errors import AdpilotError, GuardrailViolation, KillSwitchEngaged
 from changesets.actions import inverse_of, write_to_platform, write_to_store
 from changesets.context import build_context
@@ -154,10 +156,7 @@ def _prepare(
         return to_write
 
 
-def _campaign(session: object, item: ChangeItem) -> Campaign:
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def _campaign(session: Session, item: ChangeItem) -> Campaign:
     campaign = session.get(Campaign, item.campaign_id)
     assert campaign is not None
     return campaign

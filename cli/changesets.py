@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from adpilot.errors import InvalidInput
 from changesets import approve as approve_cs
 from changesets import reject as reject_cs
 from changesets.service import item_record
@@ -144,8 +145,6 @@ def apply(change_set_id: int) -> None:
     with db.transaction() as session:
         cs = ChangeSetRepository(session).get(change_set_id)
         if cs.status not in ("approved", "validated", "failed"):
-            from adpilot.errors import InvalidInput
-
             raise InvalidInput(
                 f"change-set {change_set_id} is {cs.status}; only approved change-sets are applied",
                 remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
@@ -168,8 +167,6 @@ def undo(change_set_id: int, actor: str | None = ACTOR_OPT) -> None:
     with db.transaction() as session:
         cs = ChangeSetRepository(session).get(change_set_id)
         if cs.status not in ("applied", "failed"):
-            from adpilot.errors import InvalidInput
-
             raise InvalidInput(f"change-set {change_set_id} is {cs.status}; only applied change-sets can be undone")
         WorkQueue(session).enqueue(
             "undo_change_set",

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from adpilot.errors import InvalidInput
 from cli import context
 from cli.output import emit_json
 from demo import DemoOptions, run_demo
@@ -30,8 +31,6 @@ def demo(
 ) -> None:
     """Run the sandbox, the webhook receiver, the daemon and the agents for a simulated week."""
     if llm not in ("embedded", "openai", "fake"):
-        from adpilot.errors import InvalidInput
-
         raise InvalidInput(f"unknown --llm {llm!r}", remedy="use embedded, openai or fake")
     cfg = context.settings()
     console = Console(stderr=True)

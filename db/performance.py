@@ -4,13 +4,13 @@ matters for "how is this campaign / segment / creative doing" lives here and now
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.schema import AudienceSegment, Creative, PerformanceHour
+from db.schema import AudienceSegment, Creative, ImpressionLog, PerformanceHour
 
 __all__ = ["DailyTotals", "PerformanceRepository", "Totals", "data_clock", "recent_impressions"]
 
@@ -87,8 +87,6 @@ class PerformanceRepository:
             .group_by(day)
             .order_by(day)
         )
-        from datetime import UTC
-
         return [DailyTotals(r[0].replace(tzinfo=UTC), *(int(x) for x in r[1:])) for r in self.session.execute(stmt)]
 
     def creative_daily_ctr(self, campaign_id: int, start: datetime, end: datetime) -> dict[int, list[tuple[int, int]]]:
@@ -126,8 +124,6 @@ def data_clock(session: Session, campaign_id: int) -> datetime | None:
 def recent_impressions(session: Session, *, limit: int = 200_000) -> list[dict[str, Any]]:
     """The newest impression-level log rows (all campaigns), oldest first: the training data of the nightly
     retraining. Plain dicts in the shape ``models.datasets.load_impression_logs`` reads."""
-    from db.schema import ImpressionLog
-
     stmt = (
         select(ImpressionLog.features, ImpressionLog.clicked, ImpressionLog.converted_at, ImpressionLog.occurred_at)
         .order_by(ImpressionLog.occurred_at.desc())

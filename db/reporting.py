@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.schema import AdAccount, Campaign, ChangeSet, Creative, PerformanceHour
+from db.schema import AdAccount, AgentRun, Campaign, ChangeSet, Creative, PerformanceHour
 
 __all__ = ["CampaignSeries", "ReportRepository", "change_set_counts", "llm_tokens"]
 
@@ -141,8 +141,6 @@ def change_set_counts(session: Session, account_id: int) -> dict[str, int]:
 
 
 def llm_tokens(session: Session, account_id: int) -> int:
-    from db.schema import AgentRun
-
     total = session.scalar(
         select(func.coalesce(func.sum(AgentRun.prompt_tokens + AgentRun.completion_tokens), 0))
         .join(Campaign, Campaign.id == AgentRun.campaign_id)

@@ -14,6 +14,7 @@ realised effect next to this prediction):
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -63,8 +64,6 @@ def _curve(spend: float, conv: float, k: float, cap: float | None) -> tuple[floa
 
 def forecast(ctx: ToolContext, params: ForecastInput) -> Forecast:
     """Expected daily effect of one lever change, from the last ``days`` of delivery."""
-    from datetime import timedelta
-
     start = ctx.now - timedelta(days=params.days)
     with ctx.database.transaction() as session:
         campaign = CampaignRepository(session).get(ctx.campaign_id)

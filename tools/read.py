@@ -80,6 +80,7 @@ class CampaignState(BaseModel):
     target_cpa_micros: int | None
     bid_multiplier: float
     frequency_cap_per_day: int | None
+    daypart_modifiers: dict[str, float] = Field(default_factory=dict, description="hour (UTC) → bid modifier")
     protected: bool
     window_days: int
     window: Metrics
@@ -152,6 +153,7 @@ def campaign_state(ctx: ToolContext, params: WindowInput | None = None) -> Campa
             target_cpa_micros=c.target_cpa_micros,
             bid_multiplier=float(c.bid_multiplier),
             frequency_cap_per_day=c.frequency_cap_per_day,
+            daypart_modifiers={str(h): float(m) for h, m in c.daypart_modifiers.items()},
             protected=c.protected,
             window_days=days,
             window=Metrics.of(totals),

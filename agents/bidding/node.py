@@ -44,11 +44,9 @@ def bid_optimiser(deps: CycleDeps) -> Callable[[CycleState], dict[str, Any]]:
         min_conv = deps.policy.evidence.min_conversions_for_bid_or_budget
         candidates = reallocation_candidates(campaign, others, min_conv) or bid_budget_candidates(campaign, min_conv)
         if campaign.target_cpa_micros:
-            with deps.database.transaction() as session:
-                from db.campaigns import CampaignRepository
-
-                current = dict(CampaignRepository(session).get(campaign.campaign_id).daypart_modifiers)
-            candidates += daypart_candidates(hours, current, min_spend=2 * campaign.target_cpa_micros)
+            candidates += daypart_candidates(
+                hours, campaign.daypart_modifiers, min_spend=2 * campaign.target_cpa_micros
+            )
         context = (
             f"Campaign {campaign.campaign_id} {untrusted('campaign_name', campaign.name)}: budget "
             f"{campaign.daily_budget_micros} micros/day (utilisation {campaign.budget_utilisation:.0%}, limited on "
