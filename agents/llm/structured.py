@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from agents.llm.base import ToolSpec
 from agents.llm.errors import LLMError, LLMOutputInvalid
 from agents.llm.messages import Message
 from agents.llm.usage import TokenUsage
@@ -28,6 +29,7 @@ __all__ = [
     "compact_schema",
     "extract_json_object",
     "schema_instruction",
+    "tool_instruction",
     "validate_with_repair",
     "with_instruction",
 ]
@@ -115,6 +117,15 @@ def schema_instruction(schema: dict[str, Any]) -> str:
     """A system-prompt line telling the model the schema, for backends whose constraint the model cannot see."""
     return "Reply with only one JSON object, no prose, that matches this JSON schema: " + json.dumps(
         compact_schema(schema), separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def tool_instruction(tool: ToolSpec[Any]) -> str:
+    """The system-prompt lines for a forced call of ``tool`` on a backend whose chat template has no tool syntax."""
+    schema = json.dumps(compact_schema(tool.parameters_schema()), separators=(",", ":"), ensure_ascii=False)
+    return (
+        f"Call the tool `{tool.name}`: {tool.description}\n"
+        f"Reply with only its arguments as one JSON object matching this JSON schema: {schema}"
     )
 
 

@@ -27,7 +27,7 @@ from agents.llm import (
     UsageMeter,
     untrusted,
 )
-from agents.llm.embedded import PACKAGED_GGUF_SHA256, file_sha256, packaged_gguf_path
+from agents.llm.gguf import PACKAGED_GGUF_SHA256, file_sha256, packaged_gguf_path
 
 pytestmark = pytest.mark.embedded_llm
 

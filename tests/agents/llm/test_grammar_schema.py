@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from agents.llm.embedded import grammar_schema
+from agents.llm.llamacpp import grammar_schema
 
 
 class Level(StrEnum):
