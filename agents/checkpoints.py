@@ -1,5 +1,9 @@
 """LangGraph checkpoints in Postgres (``langgraph-checkpoint-postgres``), in their own schema
-``agent_checkpoints`` (created by migration 0002) so they never mix with the campaign store's tables.
+``agent_checkpoints`` so they never mix with the campaign store's tables.
+
+The tables are created by migration 0003, never by ``PostgresSaver.setup()`` at run time: concurrent workers
+running ``setup()`` on a fresh database raced on the library's version table. Opening a checkpointer only checks
+that the database's checkpoint schema version is the one the installed library expects, and refuses otherwise.
 
 Deserialisation is strict: the serializer's msgpack allowlist is empty (``allowed_msgpack_modules=None``), the
 programmatic equivalent of ``LANGGRAPH_STRICT_MSGPACK=true`` — our state holds only plain JSON-able values, so
@@ -16,6 +20,7 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from psycopg.rows import dict_row
 
+from adpilot.errors import SchemaOutOfDate
 from db.database import Database
 
 __all__ = ["CHECKPOINT_SCHEMA", "open_checkpointer"]
@@ -37,5 +42,23 @@ def open_checkpointer(database: Database) -> Iterator[PostgresSaver]:
         options=f"-c search_path={CHECKPOINT_SCHEMA} -c TimeZone=UTC",
     ) as conn:
         saver = PostgresSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
-        saver.setup()  # the library's own versioned DDL, idempotent, confined to CHECKPOINT_SCHEMA
+        _check_schema_version(conn, len(saver.MIGRATIONS) - 1)
         yield saver
+
+
+def _check_schema_version(conn: psycopg.Connection[dict[str, object]], expected: int) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('checkpoint_migrations') IS NOT NULL AS present")
+        row = cur.fetchone()
+        found = -1
+        if row is not None and row["present"]:
+            cur.execute("SELECT coalesce(max(v), -1) AS v FROM checkpoint_migrations")
+            version = cur.fetchone()
+            found = int(str(version["v"])) if version is not None else -1
+    if found < expected:
+        raise SchemaOutOfDate(
+            f"the agent checkpoint tables are at version {found}; the installed langgraph-checkpoint-postgres "
+            f"expects {expected}",
+            remedy="run `adpilot db upgrade`; if it is already current, install the langgraph-checkpoint-postgres "
+            "version pinned in adpilot's pyproject.toml",
+        )

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 import migrations
 from adpilot.errors import InvalidInput, SchemaOutOfDate
@@ -24,6 +24,7 @@ from db.schema import Base
 __all__ = ["MigrationStatus", "downgrade", "drift", "require_current", "status", "upgrade"]
 
 SCRIPT_LOCATION = str(Path(migrations.__file__).parent)
+_MIGRATION_LOCK_KEY = 0x61647069_6C6F7400 >> 1  # "adpilot\0", fits a signed bigint
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ def _config() -> Config:
 def _bound(engine: Engine) -> Iterator[Config]:
     cfg = _config()
     with engine.begin() as connection:
+        # Processes that start together on a fresh database (daemon replicas, demo children) would otherwise run
+        # the same DDL at once; the lock lasts until this transaction ends, so the later ones find it done.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = connection
         yield cfg
 
