@@ -2,7 +2,7 @@
 
 The server lives in ``<data_dir>/postgres`` and listens only on a Unix socket there, so it never clashes with a
 system Postgres. The package reference-counts the processes using it and stops the server cleanly when the last
-one exits; the data directory is kept, so the next run reuses it (start takes about a second).
+one exits (:mod:`db.embedded_reaper` covers processes that crash); the data directory is kept, so the next run reuses it (start takes about a second).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from adpilot.errors import DatabaseUnavailable
+from db.embedded_reaper import ensure_reaper
 
 __all__ = ["EMBEDDED_DB_NAME", "embedded_url"]
 
@@ -38,6 +39,7 @@ def embedded_url(data_dir: Path) -> str:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
         uri = server.get_uri(EMBEDDED_DB_NAME)
+        ensure_reaper(pgdata)
     except Exception as exc:  # the package raises bare subprocess/assert errors; give the user a remedy
         raise DatabaseUnavailable(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}",

@@ -29,7 +29,7 @@ def _adpilot(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_embedded_postgres_is_started_migrated_reused_and_stopped(tmp_path: Path) -> None:
     data_dir = tmp_path / "adpilot-data"
-    first = _adpilot(data_dir, "doctor", "--json")
+    first = _adpilot(data_dir, "doctor", "--json", "--skip-llm")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["database_mode"] == "embedded"
@@ -45,3 +45,29 @@ def test_embedded_postgres_is_started_migrated_reused_and_stopped(tmp_path: Path
     assert listed.returncode == 0, listed.stderr
     assert [a["external_id"] for a in json.loads(listed.stdout)] == ["emb-1"]  # data survived the restart
     assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_the_server_stops_after_its_last_user_is_killed(tmp_path: Path) -> None:
+    """A process killed by a signal runs no atexit hook; the reaper still stops the server (issue 10)."""
+    import signal
+    import time
+
+    data_dir = tmp_path / "adpilot-data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADPILOT_")}
+    env["ADPILOT_DATA_DIR"] = str(data_dir)
+    script = (
+        "import os, signal\n"
+        "from adpilot.settings import load_settings\n"
+        "from db.database import open_database\n"
+        "db = open_database(load_settings())\n"
+        "with db.engine.connect() as c: c.exec_driver_sql('SELECT 1')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    crashed = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[2],
+                             capture_output=True, text=True, timeout=180)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    pgdata = data_dir / "postgres"
+    deadline = time.monotonic() + 30
+    while (pgdata / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not (pgdata / "postmaster.pid").exists(), "the embedded server outlived its last (killed) user"
