@@ -52,6 +52,17 @@ def bidding(
     typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
 
 
+@bench_app.command("llm")
+def llm(
+    timeout: float = typer.Option(1800.0, "--timeout", min=10.0, help="seconds allowed per backend run"),
+) -> None:
+    """Embedded LLM backends: load time, tokens/s, valid structured outputs and tool calls out of 20."""
+    from bench.llm.runner import run
+
+    result = run(timeout_s=timeout, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    typer.echo(json.dumps(result))
+
+
 @bench_app.command("webhooks")
 def webhooks(
     json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),

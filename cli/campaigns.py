@@ -141,7 +141,7 @@ def resume(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT
     _set_status(campaign_id, CampaignStatus.ACTIVE, actor)
 
 
-@campaigns_app.command("set-budget")
+@campaigns_app.command("set-budget", context_settings={"ignore_unknown_options": True})
 def set_budget(
     campaign_id: int = typer.Argument(...),
     amount: str = typer.Argument(..., help="new daily budget, e.g. 75 or 74.50"),

@@ -1,5 +1,7 @@
-"""``adpilot doctor``: which database is in use, whether it is reachable and migrated. Never crashes: every
-problem becomes a finding with its remedy, and the exit code is 2 when there is one."""
+"""``adpilot doctor``: which database is in use, whether it is reachable and migrated, and whether the configured
+LLM backend loads and generates on this machine (in a child process, so a runtime that crashes natively is
+reported, not fatal). Never crashes: every problem becomes a finding with its remedy, and the exit code is 2 when
+there is one."""
 
 from __future__ import annotations
 
@@ -8,12 +10,20 @@ from typing import Any
 import typer
 
 from adpilot.errors import AdpilotError
+from agents.llm.health import probe_in_subprocess
 from cli import context
 from cli.errors import EXIT_FINDINGS
 from cli.output import console, emit_json
 from db import migrate
 
 __all__ = ["doctor"]
+
+
+def _diagnose_llm(report: dict[str, Any]) -> None:
+    llm = probe_in_subprocess()
+    report["llm"] = llm
+    if not llm.get("ok"):
+        report["findings"].append({"problem": f"LLM backend: {llm.get('problem')}", "remedy": llm.get("remedy", "")})
 
 
 def _diagnose() -> dict[str, Any]:
@@ -47,9 +57,14 @@ def _diagnose() -> dict[str, Any]:
     return report
 
 
-def doctor(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
-    """Check configuration and the database; exit code 2 when something needs attention."""
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    skip_llm: bool = typer.Option(False, "--skip-llm", help="check the database only"),
+) -> None:
+    """Check configuration, the database and the LLM backend; exit code 2 when something needs attention."""
     report = _diagnose()
+    if not skip_llm and "database_mode" in report:
+        _diagnose_llm(report)
     if as_json:
         emit_json(report)
     else:
@@ -64,8 +79,14 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
         ):
             if key in report:
                 console.print(f"[bold]{key:15}[/] {report[key]}")
+        for key, value in report.get("llm", {}).items():
+            if key not in ("stderr_tail", "output", "problem", "remedy", "ok"):
+                console.print(f"[bold]llm.{key:11}[/] {value}", markup=True, highlight=False)
         for finding in report["findings"]:
-            console.print(f"[red]✗[/] {finding['problem']}\n  [bold]remedy:[/] {finding['remedy']}")
+            console.print("[red]✗[/] ", end="")
+            console.print(finding["problem"], markup=False)
+            console.print("  [bold]remedy:[/] ", end="")
+            console.print(finding["remedy"], markup=False)
         if not report["findings"]:
             console.print("[green]✓ all good[/]")
     if report["findings"]:

@@ -2,7 +2,8 @@
 
 The server lives in ``<data_dir>/postgres`` and listens only on a Unix socket there, so it never clashes with a
 system Postgres. The package reference-counts the processes using it and stops the server cleanly when the last
-one exits (:mod:`db.embedded_reaper` covers processes that crash); the data directory is kept, so the next run reuses it (start takes about a second).
+one exits (:mod:`db.embedded_reaper` covers processes that crash); the data directory is kept, so the next run
+reuses it (start takes about a second).
 """
 
 from __future__ import annotations

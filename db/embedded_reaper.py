@@ -35,8 +35,12 @@ def ensure_reaper(pgdata: Path) -> None:
         pass
     proc = subprocess.Popen(
         [sys.executable, "-m", "db.embedded_reaper", str(pgdata)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True, cwd=str(Path(__file__).resolve().parents[1]),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        cwd=str(Path(__file__).resolve().parents[1]),
     )
     pid_file.write_text(str(proc.pid))
 

@@ -21,7 +21,34 @@ from adpilot.errors import AdpilotError
 from platforms.sandbox import SandboxPlatform
 from platforms.sandbox.server import create_app
 
-__all__ = ["Child", "SandboxServer", "free_port", "wait_healthy"]
+__all__ = ["Child", "ChildDied", "SandboxServer", "free_port", "wait_healthy"]
+
+_LOG_TAIL_LINES = 20
+
+
+class ChildDied(AdpilotError):
+    """A demo child process stopped before the demo was done. Names its role, how it died and its log's tail."""
+
+    default_remedy = "see the child's log; re-run with --llm fake to rule out the embedded model"
+
+    def __init__(self, child: Child) -> None:
+        code = child.proc.returncode
+        if code is not None and code < 0:
+            how = f"was killed by {signal.Signals(-code).name}"
+            if -code == signal.SIGILL:
+                how += " (an instruction this CPU does not run: a native build made for another CPU)"
+        else:
+            how = f"exited with code {code}"
+        tail = child.log_tail(_LOG_TAIL_LINES)
+        message = f"{child.name} {how}. Last {len(tail)} lines of {child.log_path}:\n" + "\n".join(
+            f"  | {line}" for line in tail
+        )
+        remedy = (
+            "the other processes were stopped. If the log points at the LLM, run `adpilot doctor`, or use "
+            "--llm fake (scripted) or --llm openai (ADPILOT_LLM_BASE_URL, ADPILOT_LLM_API_KEY, ADPILOT_LLM_MODEL)"
+        )
+        super().__init__(message, remedy=remedy)
+        self.child_name, self.returncode = child.name, code
 
 
 def free_port() -> int:
@@ -34,9 +61,7 @@ def wait_healthy(url: str, *, timeout_s: float, child: Child | None = None) -> N
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if child is not None and child.proc.poll() is not None:
-            raise AdpilotError(
-                f"{child.name} exited with code {child.proc.returncode}", remedy=f"see its log: {child.log_path}"
-            )
+            raise ChildDied(child)
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
@@ -86,6 +111,18 @@ class Child:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+    def log_tail(self, lines: int) -> list[str]:
+        self._log.flush()
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return []
+        return text.splitlines()[-lines:]
+
+    def check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise ChildDied(self)
 
     def stop(self, grace_s: float = 20.0) -> int | None:
         if self.proc.poll() is None:

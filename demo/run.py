@@ -24,8 +24,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from adpilot.errors import AdpilotError
 from adpilot.money import format_micros
 from adpilot.settings import Settings
+from agents.llm.health import LLM_REMEDY, probe_in_subprocess
 from changesets import approve, evaluate_outcomes
 from db import migrate
 from db.changesets import ChangeSetRepository
@@ -174,6 +176,8 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
             "ADPILOT_AGENTS_ENABLED": "true" if options.agents else "false",
         },
     )
+    if options.agents and options.llm != "fake":
+        _smoke_test_llm(env, console)
     speed = 86_400 / options.day_seconds
     children: list[Child] = []
     server = SandboxServer(platform, sandbox_port).start()
@@ -221,6 +225,21 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
     return _finish(database, platform, account_id, start, options, log_dir, time.monotonic() - t0)
 
 
+def _smoke_test_llm(env: dict[str, str], console: Console) -> None:
+    """One short constrained generation in a child process before the week: a model that cannot load or run here
+    (missing package, integrity check, a runtime crashing natively) stops the demo now, with the remedy."""
+    console.print("checking the LLM backend (one short generation)…")
+    result = probe_in_subprocess(env)
+    if not result.get("ok"):
+        tail = "".join(f"\n  | {line}" for line in result.get("stderr_tail", [])[-20:])
+        raise AdpilotError(f"the LLM backend cannot run here: {result.get('problem')}{tail}", remedy=LLM_REMEDY)
+    console.print(
+        f"LLM ok: {result.get('backend')} {result.get('model')} · load {result.get('load_s')} s · "
+        f"{result.get('tokens_per_s')} tokens/s",
+        markup=False,
+    )
+
+
 def _wait_for_account(database: Database, external_id: str, children: list[Child]) -> int:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -229,10 +248,12 @@ def _wait_for_account(database: Database, external_id: str, children: list[Child
         if found is not None:
             return int(found)
         for child in children:
-            if child.proc.poll() is not None:
-                raise RuntimeError(f"{child.name} exited early; see {child.log_path}")
+            child.check_alive()
         time.sleep(0.5)
-    raise RuntimeError(f"the daemon never synced the sandbox account; see {children[-1].log_path}")
+    raise AdpilotError(
+        "the daemon never synced the sandbox account within 180 s",
+        remedy=f"see the daemon's log {children[-1].log_path}",
+    )
 
 
 def _drive(
@@ -256,8 +277,7 @@ def _drive(
         approved, models = 0, ModelSwitch(database, platform)
         while platform.now() < end:
             for child in children:
-                if child.proc.poll() is not None:
-                    raise RuntimeError(f"{child.name} stopped (code {child.proc.returncode}); see {child.log_path}")
+                child.check_alive()
             approved += _approve_waiting(database, account_id)
             models.check()
             elapsed = (platform.now() - start).total_seconds() / 86_400

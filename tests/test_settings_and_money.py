@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adpilot.errors import ConfigError, InvalidInput
-from adpilot.money import format_micros, parse_money
+from adpilot.money import MAX_AMOUNT_MICROS, format_micros, parse_money
 from adpilot.settings import load_settings
 
 
@@ -43,13 +43,21 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path)
         load_settings()
 
 
-@given(st.integers(min_value=0, max_value=10**15))
+@given(st.integers(min_value=0, max_value=MAX_AMOUNT_MICROS))
 def test_parse_money_inverts_decimal_rendering(micros: int) -> None:
     text = str(Decimal(micros) / 1_000_000)
     assert parse_money(text) == micros
 
 
-@pytest.mark.parametrize("text", ["-1", "abc", "1.0000001", "nan", "inf", ""])
+@given(st.integers(min_value=MAX_AMOUNT_MICROS + 1, max_value=2**63 - 1))
+def test_parse_money_refuses_amounts_above_the_bound(micros: int) -> None:
+    with pytest.raises(InvalidInput, match="largest accepted amount"):
+        parse_money(str(Decimal(micros) / 1_000_000))
+
+
+@pytest.mark.parametrize(
+    "text", ["-1", "abc", "1.0000001", "nan", "inf", "", "49,99", "1,000", "9223372036854", "1e999999", "1e-999999"]
+)
 def test_parse_money_refuses_bad_amounts(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_money(text)

@@ -50,7 +50,10 @@ def test_three_workers_start_together_on_a_fresh_database(fresh_databases) -> No
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, url, f"worker-{i}", str(start_at)],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for i in range(3)
     ]
@@ -60,9 +63,11 @@ def test_three_workers_start_together_on_a_fresh_database(fresh_databases) -> No
     database = Database(make_engine(url), embedded=False)
     try:
         with database.engine.connect() as conn:
-            threads = conn.exec_driver_sql(
-                "SELECT DISTINCT thread_id FROM agent_checkpoints.checkpoints ORDER BY thread_id"
-            ).scalars().all()
+            threads = (
+                conn.exec_driver_sql("SELECT DISTINCT thread_id FROM agent_checkpoints.checkpoints ORDER BY thread_id")
+                .scalars()
+                .all()
+            )
             versions = conn.exec_driver_sql("SELECT v FROM agent_checkpoints.checkpoint_migrations ORDER BY v")
             assert list(versions.scalars()) == list(range(10))
         assert threads == ["worker-0", "worker-1", "worker-2"]

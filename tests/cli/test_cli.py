@@ -170,3 +170,50 @@ def test_db_commands_on_an_empty_database(cli_env: str, fresh_databases, monkeyp
     assert result.exit_code == 0 and "downgraded to base" in result.stdout
     result = invoke("db", "downgrade", "bogus")
     assert result.exit_code == 1 and "unknown revision" in result.stderr
+
+
+def test_bad_amounts_are_errors_with_a_remedy_not_usage_codes(account_id: int) -> None:
+    created = _json(invoke("campaigns", "create", "--account", str(account_id), "--name", "s", "--budget", "10",
+                           "--json"))
+    cid = str(created["id"])
+    for amount, says in [("-5", "non-negative"), ("49,99", "ambiguous"), ("9223372036854", "largest accepted"),
+                         ("1e999999", "largest accepted"), ("abc", "not an amount")]:
+        result = invoke("campaigns", "set-budget", cid, amount)
+        assert result.exit_code == 1, (amount, result.output)
+        assert says in result.stderr and "remedy:" in result.stderr, (amount, result.stderr)
+        assert "Traceback" not in result.output
+    assert _json(invoke("campaigns", "show", cid, "--json"))["daily_budget_micros"] == 10_000_000
+
+
+def test_usage_errors_exit_1_never_the_findings_code(cli_env: str) -> None:
+    for args in (["campaigns", "nope"], ["no-such-command"], ["campaigns", "show"], ["campaigns", "list", "--bogus"]):
+        result = invoke(*args)
+        assert result.exit_code == 1, (args, result.output)
+
+
+def test_an_unexpected_exception_is_reported_without_a_traceback(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.campaigns import CampaignRepository
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(CampaignRepository, "list_campaigns", boom)
+    result = invoke("campaigns", "list")
+    assert result.exit_code == 1
+    assert "unexpected RuntimeError: disk on fire" in result.stderr and "--debug" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom cli.main import app\n"
+            "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output\n"
+            "heavy = [m for m in ('torch', 'sklearn', 'langgraph', 'demo', 'transformers') if m in sys.modules]\n"
+            "print(r.output)\nassert not heavy, heavy\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    from cli.lazy import LAZY_COMMANDS
+
+    assert all(name in out.stdout for name in LAZY_COMMANDS)
