@@ -163,6 +163,7 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
             "ADPILOT_DATABASE_URL": url,
             "ADPILOT_DATA_DIR": str(settings.data_dir),
             "ADPILOT_LLM_BACKEND": options.llm,
+            "ADPILOT_LLM_CACHE_DIR": str(settings.llm_weights_cache_dir),
             "ADPILOT_WEBHOOK_SANDBOX_SECRET": secret,
             "ADPILOT_LOG_LEVEL": "WARNING",
             **(

@@ -1,5 +1,5 @@
-"""A full agent cycle on sandbox data with the REAL embedded model (SmolLM2 through llama-cpp, small max_tokens,
-fixed seed). Checks the change-set's structure, not the model's wording."""
+"""A full agent cycle on sandbox data with the REAL embedded model (SmolLM2 on transformers + llguidance, small
+max_tokens, fixed seed). Checks the change-set's structure, not the model's wording."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from agents.toolbelt import ALLOWED_TOOLS
 from db.schema import AgentRun, ChangeSet
 from guardrails.creative import creative_violations
 from guardrails.policy import GuardrailPolicy
+from tests.embedded_llm import require_embedded_llm
 
 pytestmark = [pytest.mark.embedded_llm, pytest.mark.slow]
 
 
 def test_cycle_with_the_embedded_model(world, monkeypatch, tmp_path) -> None:
-    pytest.importorskip("llama_cpp", reason="needs the local-llm extra")
+    require_embedded_llm()
     monkeypatch.chdir(tmp_path)
     settings = load_settings(llm_backend="embedded", llm_max_tokens=160, llm_seed=7)
     llm = make_backend(settings)

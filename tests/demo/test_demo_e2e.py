@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.embedded_llm import require_embedded_llm
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -120,7 +122,7 @@ def test_demo_two_days_with_the_fake_llm(fresh_databases, tmp_path: Path) -> Non
 
 @pytest.mark.embedded_llm
 def test_demo_with_the_embedded_llm(fresh_databases, tmp_path: Path) -> None:
-    pytest.importorskip("llama_cpp", reason="needs the local-llm extra")
+    require_embedded_llm()
     url = fresh_databases.create("adpilot_demo_llm")
     run = _demo(
         tmp_path,
