@@ -52,6 +52,15 @@ def bidding(
     typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
 
 
+@bench_app.command("cli")
+def cli_startup(repeat: int = typer.Option(7, "--repeat", min=1, max=50, help="runs per command")) -> None:
+    """CLI start-up: --help and campaigns list vs python start-up and the old eager imports."""
+    from bench.cli.runner import run
+
+    result = run(repeat=repeat, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    typer.echo(json.dumps(result))
+
+
 @bench_app.command("llm")
 def llm(
     timeout: float = typer.Option(1800.0, "--timeout", min=10.0, help="seconds allowed per backend run"),

@@ -33,3 +33,14 @@ def test_bench_bidding_prints_the_documented_json(tmp_path: Path) -> None:
 def test_bench_rejects_a_bad_auction_flag() -> None:
     result = CliRunner().invoke(bench_app, ["bidding", "--auction", "vickrey"])
     assert result.exit_code != 0
+
+
+def test_bench_cli_prints_medians_and_ratios_against_same_run_baselines() -> None:
+    result = CliRunner().invoke(bench_app, ["cli", "--repeat", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)["results"]
+    assert set(data) == {"python_startup", "eager_imports", "help", "campaigns_list"}
+    for name in ("help", "campaigns_list"):
+        assert data[name]["median_s"] > data["python_startup"]["median_s"] > 0
+        assert data[name]["ratio_to_eager_imports"] == round(data[name]["median_s"] / data["eager_imports"]["median_s"], 3)
+        assert isinstance(data[name]["meets_target"], bool)

