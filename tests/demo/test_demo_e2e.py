@@ -141,3 +141,38 @@ def test_demo_with_the_embedded_llm(fresh_databases, tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-3000:]
     _check_summary(json.loads(run.stdout), days=2, campaigns=1)
+
+
+def test_a_child_killed_by_a_signal_stops_the_demo_cleanly(fresh_databases, tmp_path: Path) -> None:
+    """Issue 10: the daemon child died with SIGILL and the demo printed a traceback. Now: the signal's name, the
+    child's role and its log's tail, the other children stopped, exit 1 with a remedy, no traceback."""
+    import signal
+    import time
+
+    import psutil
+
+    url = fresh_databases.create("adpilot_demo_crash")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADPILOT_")}
+    env.update({"ADPILOT_DATABASE_URL": url, "ADPILOT_DATA_DIR": str(tmp_path / "data")})
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "cli", "demo", "--llm", "fake", "--days", "3", "--campaigns", "1", "--json"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline, daemon = time.monotonic() + 240, None
+        while daemon is None and time.monotonic() < deadline and demo.poll() is None:
+            kids = psutil.Process(demo.pid).children()
+            daemon = next((k for k in kids if "daemon" in k.cmdline() and "run" in k.cmdline()), None)
+            time.sleep(0.5)
+        assert daemon is not None, "the demo never started its daemon"
+        time.sleep(3)
+        others = [k for k in psutil.Process(demo.pid).children() if k.pid != daemon.pid]
+        daemon.send_signal(signal.SIGILL)
+        _out, err = demo.communicate(timeout=180)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 1, err[-3000:]
+    assert "daemon-0 was killed by SIGILL" in err and "Last " in err and "remedy:" in err
+    assert "--llm fake" in err and "Traceback" not in err
+    assert all(not k.is_running() or k.status() == psutil.STATUS_ZOMBIE for k in others)
