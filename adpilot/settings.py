@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
+    approval_separation_of_duties: bool = Field(
+        default=True, description="the origin of a change-set (agent, person) may not approve it"
+    )
     agents_enabled: bool = Field(default=True, description="false: the daemon syncs and paces but runs no agents")
 
     webhook_meta_app_secret: SecretStr | None = None

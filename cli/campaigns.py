@@ -3,7 +3,6 @@ entry); pushing to a platform happens through change-sets and the apply job."""
 
 from __future__ import annotations
 
-import getpass
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +10,7 @@ import typer
 
 from adpilot.money import format_micros, parse_money
 from cli import context
+from cli.actor import named_actor
 from cli.output import console, emit_record, emit_table
 from db.audit import AuditRepository
 from db.campaigns import CampaignRepository
@@ -121,7 +121,7 @@ def _set_status(campaign_id: int, status: CampaignStatus, actor: str | None) -> 
         before, campaign = CampaignRepository(session).set_status(campaign_id, status)
         AuditRepository(session).append(
             AuditEvent.MANUAL_EDIT,
-            actor=actor or getpass.getuser(),
+            actor=named_actor(actor),
             message=f"status {before} -> {status.value}",
             campaign_id=campaign.id,
             details={"field": "status", "before": before, "after": status.value},
@@ -153,7 +153,7 @@ def set_budget(
         before, campaign = CampaignRepository(session).set_budget(campaign_id, micros)
         AuditRepository(session).append(
             AuditEvent.MANUAL_EDIT,
-            actor=actor or getpass.getuser(),
+            actor=named_actor(actor),
             message=f"daily budget {format_micros(before, precise=True)} -> {format_micros(micros, precise=True)}",
             campaign_id=campaign.id,
             details={"field": "daily_budget_micros", "before": before, "after": micros},
