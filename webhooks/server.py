@@ -12,12 +12,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
-import logging
 import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from types import FrameType
@@ -25,6 +23,8 @@ from types import FrameType
 import structlog
 import uvicorn
 
+from adpilot.logs import configure_logging as setup_logging
+from adpilot.logs import secrets_of
 from adpilot.settings import Settings
 from db.database import open_database
 from webhooks.app import ReceiverOptions, create_app
@@ -35,19 +35,9 @@ log = structlog.get_logger(__name__)
 
 
 def configure_logging(settings: Settings) -> None:
-    """structlog to stderr (stdout may carry a command's JSON) at the configured level, JSON lines when
-    ``log_json`` (for log shippers)."""
-    renderer = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, settings.log_level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
-    )
+    """structlog to stderr (stdout may carry a command's JSON): plain tracebacks, secrets masked
+    (:mod:`adpilot.logs`)."""
+    setup_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
