@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     webhook_generic_secrets: list[SecretStr] = Field(default_factory=list, description="several for rotation")
     webhook_sandbox_secret: SecretStr | None = None
     webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
+    webhook_header_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="a connection must send its request headers within this"
+    )
+    webhook_body_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="a request must send its whole body within this (408 otherwise)"
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False

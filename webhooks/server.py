@@ -28,6 +28,7 @@ from adpilot.logs import secrets_of
 from adpilot.settings import Settings
 from db.database import open_database
 from webhooks.app import ReceiverOptions, create_app
+from webhooks.slow_clients import header_deadline_protocol
 
 __all__ = ["bind_socket", "configure_logging", "serve", "serve_on_socket"]
 
@@ -54,10 +55,14 @@ def _uvicorn_config(settings: Settings, options: ReceiverOptions | None) -> uvic
     database = open_database(settings)
     app = create_app(settings, database, options)
     has = importlib.util.find_spec
+    if has("httptools"):
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+    else:  # pragma: no cover - httptools is a dependency; h11 has no on_message_begin hook, only the body deadline
+        base = None
     return uvicorn.Config(
         app,
         loop="uvloop" if has("uvloop") else "asyncio",
-        http="httptools" if has("httptools") else "h11",
+        http=header_deadline_protocol(base, settings.webhook_header_timeout_s) if base else "h11",
         access_log=False,
         log_level=settings.log_level.lower(),
         lifespan="on",
