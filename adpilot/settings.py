@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     webhook_meta_verify_token: SecretStr | None = None
     webhook_tiktok_secret: SecretStr | None = None
     webhook_generic_secrets: list[SecretStr] = Field(default_factory=list, description="several for rotation")
+    webhook_generic_platforms: list[str] = Field(
+        default_factory=list,
+        description="platforms whose objects generic (Standard Webhooks) events may address; never meta, tiktok or "
+        "sandbox, which have their own endpoints",
+    )
     webhook_sandbox_secret: SecretStr | None = None
     webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
     webhook_header_timeout_s: float = Field(

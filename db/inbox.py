@@ -34,7 +34,7 @@ from db.schema import AdAccount, Campaign, WebhookInbox
 from db.types import utcnow
 from db.work_queue import WorkQueue
 
-__all__ = ["InboxItem", "InboxRepository", "StoredEvent", "psycopg_conninfo", "store_batch"]
+__all__ = ["InboxItem", "InboxRepository", "StoredEvent", "coalescing_key", "psycopg_conninfo", "store_batch"]
 
 WEBHOOK_TRIGGER = "webhook"
 
@@ -76,6 +76,14 @@ class StoredEvent:
     error: str | None
 
 
+def coalescing_key(run_kind: str, campaign_id: int) -> str:
+    """The queued run's dedupe key for a campaign's webhook-triggered ``run_kind``. While one such run is queued,
+    further events of that kind for that campaign are stored but queue nothing (issue 11: 51 ``budget_depleted``
+    events queued 51 runs). Claiming the run renames its key (:mod:`db.work_queue`), so the next event after that
+    queues a fresh run. Redelivery of one event is already absorbed by the inbox's own unique key."""
+    return f"webhook:{run_kind}:{campaign_id}"
+
+
 def psycopg_conninfo(database: Database) -> str:
     """The handle's URL as a plain libpq conninfo for psycopg (the hot path skips SQLAlchemy)."""
     return database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -102,7 +110,9 @@ runs AS (
            jsonb_build_object('inbox_id', s.id, 'source', s.source, 'event_id', s.event_id,
                               'event_type', i.event_type, 'reason', i.run_reason, 'platform', i.platform,
                               'account_ref', i.account_ref, 'campaign_ref', i.campaign_ref),
-           s.source || ':' || s.event_id, 'queued', 0, 5, now(), 0, 0
+           CASE WHEN c.id IS NOT NULL THEN 'webhook:' || i.run_kind || ':' || c.id
+                ELSE s.source || ':' || s.event_id END,
+           'queued', 0, 5, now(), 0, 0
     FROM stored s
     JOIN incoming i ON i.source = s.source AND i.event_id = s.event_id
     LEFT JOIN ad_accounts a ON a.platform = i.platform AND a.external_id = i.account_ref
@@ -178,7 +188,7 @@ class InboxRepository:
                 account_id=account_id,
                 trigger=WEBHOOK_TRIGGER,
                 payload=_run_payload(inbox_id, item),
-                dedupe_key=item.dedupe_key,
+                dedupe_key=coalescing_key(item.run_kind, campaign_id) if campaign_id else item.dedupe_key,
             )
         return True
 

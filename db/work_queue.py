@@ -92,7 +92,10 @@ _CLAIM_SQL = text(
            locked_by = :holder,
            locked_until = clock_timestamp() + make_interval(secs => :lease_s),
            started_at = clock_timestamp(),
-           finished_at = NULL
+           finished_at = NULL,
+           -- a coalescing key (db.inbox.coalescing_key) is freed once its run is claimed
+           dedupe_key = CASE WHEN a.dedupe_key LIKE 'webhook:%' AND a.dedupe_key NOT LIKE '%@%'
+                             THEN a.dedupe_key || '@' || a.id ELSE a.dedupe_key END
       FROM candidate
      WHERE a.id = candidate.id
     RETURNING a.id, a.kind, a.campaign_id, a.account_id, a.trigger, a.payload, a.dedupe_key, a.attempts,
