@@ -68,6 +68,10 @@ class RetryPolicy:
     base_s: float = 30.0
     max_s: float = 3600.0
 
+    def delay_s(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure."""
+        return float(min(self.base_s * 2 ** max(attempts - 1, 0), self.max_s))
+
 
 # Kinds that wait on a language model: claimed after everything else that is due, so stats syncs and change-set
 # applies never queue behind a model that answers in seconds.
