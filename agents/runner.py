@@ -21,6 +21,7 @@ from db.campaigns import CampaignRepository
 from db.database import Database
 from db.schema import AgentRun
 from db.types import utcnow
+from db.work_kinds import WorkKind
 from guardrails.policy import GuardrailPolicy
 
 __all__ = ["CycleResult", "run_cycle"]
@@ -49,7 +50,7 @@ def _start_run(database: Database, campaign_id: int, now: datetime) -> int:
     with database.transaction() as session:
         campaign = CampaignRepository(session).get(campaign_id)
         run = AgentRun(
-            kind="agent_cycle",
+            kind=WorkKind.AGENT_CYCLE,
             campaign_id=campaign_id,
             account_id=campaign.account_id,
             trigger="manual",

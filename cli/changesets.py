@@ -18,6 +18,7 @@ from cli.actor import named_actor
 from cli.output import console, data, emit_json, emit_table
 from db.changesets import ChangeSetRepository
 from db.schema import ChangeSet
+from db.work_kinds import WorkKind
 from db.work_queue import WorkQueue
 
 __all__ = ["changesets_app", "render_change_set"]
@@ -133,7 +134,7 @@ def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | No
     )
     with db.transaction() as session:
         WorkQueue(session).enqueue(
-            "apply_change_set",
+            WorkKind.APPLY_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="approval",
@@ -162,7 +163,7 @@ def apply(change_set_id: int) -> None:
                 remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
             )
         run_id = WorkQueue(session).enqueue(
-            "apply_change_set",
+            WorkKind.APPLY_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",
@@ -181,7 +182,7 @@ def undo(change_set_id: int, actor: str | None = ACTOR_OPT) -> None:
         if cs.status not in ("applied", "failed"):
             raise InvalidInput(f"change-set {change_set_id} is {cs.status}; only applied change-sets can be undone")
         WorkQueue(session).enqueue(
-            "undo_change_set",
+            WorkKind.UNDO_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from db.enums import AgentRunStatus
 from db.schema import AgentRun
 from db.types import utcnow
+from db.work_kinds import MODEL_BOUND_KINDS
 
 __all__ = ["ClaimedItem", "RetryPolicy", "WorkQueue"]
 
@@ -75,7 +76,7 @@ class RetryPolicy:
 
 # Kinds that wait on a language model: claimed after everything else that is due, so stats syncs and change-set
 # applies never queue behind a model that answers in seconds.
-SLOW_KINDS = ("agent_cycle", "pacing_review", "creative_strategist", "reviewer")
+SLOW_KINDS = tuple(str(kind) for kind in MODEL_BOUND_KINDS)
 
 _CLAIM_SQL = text(
     """

@@ -22,6 +22,7 @@ from agents.llm.factory import make_backend
 from agents.runner import run_cycle
 from changesets import expire_stale, undo_change_set
 from db.coordination import AlertRepository
+from db.work_kinds import MODEL_BOUND_KINDS, WorkKind
 from db.work_queue import ClaimedItem, WorkQueue
 from guardrails.policy import load_policy
 from scheduler.jobs.hooks import APPLY_KIND
@@ -29,12 +30,12 @@ from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
 __all__ = ["AGENT_KINDS", "UNDO_KIND", "register"]
 
-AGENT_KINDS = ("agent_cycle", "pacing_review", "creative_strategist", "reviewer")
-UNDO_KIND = "undo_change_set"
+AGENT_KINDS = MODEL_BOUND_KINDS
+UNDO_KIND = WorkKind.UNDO_CHANGE_SET
 SPECIALISTS_OF_KIND: dict[str, tuple[str, ...] | None] = {
-    "agent_cycle": None,  # all
-    "pacing_review": ("bid_optimiser",),
-    "creative_strategist": ("creative_strategist",),
+    WorkKind.AGENT_CYCLE: None,  # all
+    WorkKind.PACING_REVIEW: ("bid_optimiser",),
+    WorkKind.CREATIVE_STRATEGIST: ("creative_strategist",),
 }
 
 
@@ -53,7 +54,7 @@ def _cycle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     if settings is not None and not settings.agents_enabled:
         return {"skipped": "agents disabled (ADPILOT_AGENTS_ENABLED=false)"}
     policy = load_policy(settings.guardrail_policy_path if settings else None)
-    trigger = item.kind if item.kind == "agent_cycle" else f"{item.kind}: {item.payload.get('reason', '')}"
+    trigger = item.kind if item.kind == WorkKind.AGENT_CYCLE else f"{item.kind}: {item.payload.get('reason', '')}"
     result = run_cycle(
         ctx.database,
         item.campaign_id,
@@ -126,7 +127,7 @@ def _expire(ctx: JobContext, period: datetime) -> str:
 def register(registry: JobRegistry) -> None:
     for kind in SPECIALISTS_OF_KIND:
         registry.handle(kind, _cycle)
-    registry.handle("reviewer", _review)
+    registry.handle(WorkKind.REVIEWER, _review)
     registry.handle(UNDO_KIND, _undo)
     registry.schedule(
         ScheduledJob(
