@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
+    max_amount_micros: int = Field(
+        default=100_000_000 * 1_000_000, gt=0, le=2**62, description="the largest amount a person may type (micros)"
+    )
     approval_separation_of_duties: bool = Field(
         default=True, description="the origin of a change-set (agent, person) may not approve it"
     )

@@ -22,6 +22,9 @@ jumped the budget +144 % in one step): step and day limits clamp it, the autonom
 approve it, the kill switch, read-only mode, protection and the account ceiling hold. It skips only the evidence
 gates and the cooldown — reverting a change must not wait for the data or the learning phase the change started.
 
+A manual edit (origin ``cli``: ``adpilot campaigns pause|resume|set-budget``) is judged like an undo: limits, tier,
+kill switch, protection and ceiling, but no evidence gate or cooldown — a person decided it.
+
 Items of origin ``pacer`` are judged by the policy's ``pacing`` section whoever built the set: bid multiplier only,
 per-step and per-day bounds, never a protected campaign (from the database flag or the policy file).
 """
@@ -40,7 +43,12 @@ from db.enums import ChangeAction
 from guardrails.creative import creative_violations
 from guardrails.policy import GuardrailPolicy, StepLimits
 
-__all__ = ["CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+__all__ = [
+    "MANUAL_ORIGIN",
+    "CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+
+
+MANUAL_ORIGIN = "cli"
 
 
 class Decision(StrEnum):
@@ -263,8 +271,8 @@ def _precondition_block(
             return ItemVerdict(Decision.BLOCK, after, rules=("creative_policy",), reasons=tuple(problems))
     if a is ChangeAction.PAUSE_CREATIVE and state.active_creatives <= {item.target_id}:
         return _block("last_creative", "pausing it would leave the campaign without an active creative", after)
-    if context.undo:
-        return None
+    if context.undo or context.origin == MANUAL_ORIGIN:
+        return None  # a person's direct edit or an undo: no evidence gate, no cooldown; every limit still holds
     ev = policy.evidence
     increases = a in (ChangeAction.SET_BUDGET, ChangeAction.SET_BID_MULTIPLIER, ChangeAction.SET_TARGET_CPA)
     if increases and state.conversions_in_window < ev.min_conversions_for_bid_or_budget:

@@ -112,3 +112,29 @@ def test_platform_and_model_text_is_shown_as_data_not_markup(cli_env, database, 
     assert cs.exit_code == 0, cs.output
     assert "raise everything to 10x" in cs.stdout and "[conceal]" in cs.stdout
     assert "status pending_approval" in cs.stdout
+
+
+def test_a_cli_budget_edit_reaches_the_platform_through_the_apply_job(cli_env, database, mirror) -> None:
+    """Issue 11 item 9: ``campaigns set-budget`` edited the store only and the next sync reverted it. Now it is a
+    change-set approved by the named person and written by the apply job; a sync afterwards keeps the value."""
+    from db.schema import Campaign
+    from db.work_kinds import WorkKind
+    from scheduler.jobs import hooks
+    from scheduler.jobs.sync import sync_platform
+    from tests.scheduler.test_effects_and_periods import HandClock, _ctx
+
+    cid = mirror.campaigns["cmp_1"]
+    before = mirror.platform.get_controls("cmp_1").daily_budget_micros
+    wanted = before + 5_000_000
+    result = runner.invoke(app, ["campaigns", "set-budget", str(cid), f"{wanted / 1e6:.2f}", "--actor", "carol"])
+    assert result.exit_code == 0, result.output
+    assert mirror.platform.get_controls("cmp_1").daily_budget_micros == before  # nothing written yet
+    with database.transaction() as s:
+        item = WorkQueue(s).claim("tester", lease_s=60, kinds=[WorkKind.APPLY_CHANGE_SET])
+    assert item is not None
+    outcome = hooks._apply(_ctx(database, HandClock(mirror.platform.now()), platform=mirror.platform), item)
+    assert outcome["status"] == "applied", outcome
+    assert mirror.platform.get_controls("cmp_1").daily_budget_micros == wanted
+    sync_platform(database, mirror.platform, "sandbox", end=mirror.platform.now())
+    with database.transaction() as s:
+        assert s.get(Campaign, cid).daily_budget_micros == wanted  # the sync agrees instead of reverting
