@@ -60,14 +60,31 @@ class Settings(BaseSettings):
 
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
+    max_amount_micros: int = Field(
+        default=100_000_000 * 1_000_000, gt=0, le=2**62, description="the largest amount a person may type (micros)"
+    )
+    approval_separation_of_duties: bool = Field(
+        default=True, description="the origin of a change-set (agent, person) may not approve it"
+    )
     agents_enabled: bool = Field(default=True, description="false: the daemon syncs and paces but runs no agents")
 
     webhook_meta_app_secret: SecretStr | None = None
     webhook_meta_verify_token: SecretStr | None = None
     webhook_tiktok_secret: SecretStr | None = None
     webhook_generic_secrets: list[SecretStr] = Field(default_factory=list, description="several for rotation")
+    webhook_generic_platforms: list[str] = Field(
+        default_factory=list,
+        description="platforms whose objects generic (Standard Webhooks) events may address; never meta, tiktok or "
+        "sandbox, which have their own endpoints",
+    )
     webhook_sandbox_secret: SecretStr | None = None
     webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
+    webhook_header_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="a connection must send its request headers within this"
+    )
+    webhook_body_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="a request must send its whole body within this (408 otherwise)"
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False

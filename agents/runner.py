@@ -6,6 +6,7 @@ runs the supervisor graph, checkpointed in Postgres under the thread id ``cycle-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,12 @@ from agents.deps import CreativeScorer, CycleDeps, SegmentRates
 from agents.llm.base import LLMBackend, MeteredBackend
 from agents.llm.usage import UsageMeter
 from agents.state import CycleState
-from agents.supervisor import build_cycle_graph
+from agents.supervisor import SPECIALISTS, build_cycle_graph
 from db.campaigns import CampaignRepository
 from db.database import Database
 from db.schema import AgentRun
 from db.types import utcnow
+from db.work_kinds import WorkKind
 from guardrails.policy import GuardrailPolicy
 
 __all__ = ["CycleResult", "run_cycle"]
@@ -48,7 +50,7 @@ def _start_run(database: Database, campaign_id: int, now: datetime) -> int:
     with database.transaction() as session:
         campaign = CampaignRepository(session).get(campaign_id)
         run = AgentRun(
-            kind="agent_cycle",
+            kind=WorkKind.AGENT_CYCLE,
             campaign_id=campaign_id,
             account_id=campaign.account_id,
             trigger="manual",
@@ -102,6 +104,7 @@ def run_cycle(
     segment_rates: SegmentRates | None = None,
     max_tokens: int = 256,
     trigger: str = "manual",
+    specialists: Sequence[str] | None = None,
 ) -> CycleResult:
     """One cycle. ``run_id``: the daemon's work-item row (it keeps ownership of the status); otherwise a row is
     created here. Dry runs record nothing but still evaluate the guardrails on what they would propose."""
@@ -132,10 +135,10 @@ def run_cycle(
     try:
         if checkpoint and run_id is not None:
             with open_checkpointer(database) as saver:
-                graph = build_cycle_graph(deps, saver)
+                graph = build_cycle_graph(deps, saver, specialists or tuple(SPECIALISTS))
                 state = graph.invoke(initial, {"configurable": {"thread_id": f"cycle-{run_id}"}})
         else:
-            state = build_cycle_graph(deps).invoke(initial)
+            state = build_cycle_graph(deps, specialists=specialists or tuple(SPECIALISTS)).invoke(initial)
     except Exception as exc:
         if run_id is not None:
             _finish_run(database, run_id, own=own, ok=False, result={}, meter=meter, error=str(exc)[:2000])

@@ -3,6 +3,8 @@ change-set.
 
     START → audience_analyst → creative_strategist → bid_optimiser → reviewer → finalize → END
 
+(a triggered run keeps only the specialist its trigger concerns; see ``build_cycle_graph``).
+
 Rule kept: the only effect on the world is ``finalize`` writing change-set rows (through ``changesets.propose``,
 which runs the guardrails); every earlier node only reads and drafts. With a checkpointer, a crashed cycle resumes
 at the node after the last completed one, and because nodes have no side effects a re-run node is harmless.
@@ -10,7 +12,7 @@ at the node after the last completed one, and because nodes have no side effects
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from agents.reviewer.node import reviewer
 from agents.state import CycleState
 from changesets.service import ChangeSetProposal, ItemProposal, preview, propose
 
-__all__ = ["build_cycle_graph"]
+__all__ = ["SPECIALISTS", "build_cycle_graph"]
 
 MAX_ITEMS_FROM_AGENTS = 8
 
@@ -55,17 +57,31 @@ def finalize(deps: CycleDeps) -> Callable[[CycleState], dict[str, Any]]:
     return node
 
 
-def build_cycle_graph(deps: CycleDeps, checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
+SPECIALISTS: dict[str, Callable[[CycleDeps], Callable[[CycleState], dict[str, Any]]]] = {
+    "audience_analyst": audience_analyst,
+    "creative_strategist": creative_strategist,
+    "bid_optimiser": bid_optimiser,
+}
+
+
+def build_cycle_graph(
+    deps: CycleDeps,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    specialists: Sequence[str] = tuple(SPECIALISTS),
+) -> Any:
+    """The cycle with ``specialists`` (in their canonical order) before the reviewer and ``finalize``: a triggered
+    run wakes only the specialist its trigger concerns (a depleted budget: the bid optimiser)."""
+    unknown = set(specialists) - set(SPECIALISTS)
+    if unknown or not specialists:
+        raise ValueError(f"specialists must be a non-empty subset of {list(SPECIALISTS)}, not {list(specialists)}")
     graph = StateGraph(CycleState)
-    graph.add_node("audience_analyst", audience_analyst(deps))  # type: ignore[call-overload]
-    graph.add_node("creative_strategist", creative_strategist(deps))  # type: ignore[call-overload]
-    graph.add_node("bid_optimiser", bid_optimiser(deps))  # type: ignore[call-overload]
+    chain = [name for name in SPECIALISTS if name in specialists]
+    for name in chain:
+        graph.add_node(name, SPECIALISTS[name](deps))  # type: ignore[call-overload]
     graph.add_node("reviewer", reviewer(deps))  # type: ignore[call-overload]
     graph.add_node("finalize", finalize(deps))  # type: ignore[call-overload]
-    graph.add_edge(START, "audience_analyst")
-    graph.add_edge("audience_analyst", "creative_strategist")
-    graph.add_edge("creative_strategist", "bid_optimiser")
-    graph.add_edge("bid_optimiser", "reviewer")
+    for before, after in zip([START, *chain], [*chain, "reviewer"], strict=True):
+        graph.add_edge(before, after)
     graph.add_edge("reviewer", "finalize")
     graph.add_edge("finalize", END)
     return graph.compile(checkpointer=checkpointer)

@@ -26,7 +26,7 @@ from adpilot.errors import AdpilotError, GuardrailViolation, KillSwitchEngaged
 from changesets.actions import inverse_of, write_to_platform, write_to_store
 from changesets.context import build_context
 from db.audit import AuditRepository
-from db.changesets import ChangeSetRepository
+from db.changesets import ALLOWED_TRANSITIONS, ChangeSetRepository
 from db.database import Database
 from db.enums import AuditEvent, ChangeAction, ChangeItemStatus, ChangeSetStatus
 from db.kill_switch import KillSwitchRepository
@@ -94,14 +94,25 @@ def _prepare(
                 f"change-set {cs_id} is {status.value}; only approved change-sets are applied",
                 remedy="approve it first with `adpilot changesets approve ID --actor NAME`",
             )
-        if now >= cs.expires_at and status is ChangeSetStatus.APPROVED:
-            repo.transition(cs, ChangeSetStatus.EXPIRED)
-            audit.append(AuditEvent.EXPIRED, actor=actor, change_set_id=cs.id, campaign_id=cs.campaign_id)
-            outcome.status = ChangeSetStatus.EXPIRED.value
-            return []
         live = [i for i in cs.items if i.status in LIVE]
         pending = [i for i in live if i.status == ChangeItemStatus.PENDING.value]
         fresh = [i for i in live if i.status != ChangeItemStatus.PENDING.value]
+        if now >= cs.expires_at:
+            # Past its TTL nothing new is written, whatever the status (issue 11: a failed set was re-applied 72 h
+            # later). Intents already sent to the platform (pending) are still completed: they may have happened.
+            for item in fresh:
+                repo.set_item_status(item, ChangeItemStatus.SKIPPED, error=f"expired at {cs.expires_at.isoformat()}")
+            audit.append(AuditEvent.EXPIRED, actor=actor, change_set_id=cs.id, campaign_id=cs.campaign_id,
+                         details={"skipped": [i.id for i in fresh], "completing": [i.id for i in pending]})
+            if not pending:
+                # a partly applied set stays undoable (failed); an untouched one is expired
+                partly = any(i.status == ChangeItemStatus.APPLIED.value for i in cs.items)
+                final = ChangeSetStatus.FAILED if partly else ChangeSetStatus.EXPIRED
+                if final is not status and final in ALLOWED_TRANSITIONS[status]:
+                    repo.transition(cs, final)
+                outcome.status = ChangeSetStatus(cs.status).value
+                return []
+            fresh = []
         context = build_context(
             session,
             account_id=cs.account_id,

@@ -214,12 +214,27 @@ def _propose(
     return cs
 
 
-def _decide(database: Database, change_set_id: int, *, actor: str, comment: str | None, approve_it: bool) -> ChangeSet:
-    if not actor.strip():
+def _decide(
+    database: Database,
+    change_set_id: int,
+    *,
+    actor: str,
+    comment: str | None,
+    approve_it: bool,
+    separation_of_duties: bool,
+) -> ChangeSet:
+    actor = actor.strip()
+    if not actor:
         raise InvalidInput("an approval needs the name of the person deciding", remedy="pass --actor NAME")
     with database.transaction() as session:
         repo = ChangeSetRepository(session)
         cs = repo.get(change_set_id, for_update=True)
+        if approve_it and separation_of_duties and actor.casefold() == cs.origin.strip().casefold():
+            raise InvalidInput(
+                f"{actor!r} proposed change-set {change_set_id} and cannot also approve it (separation of duties)",
+                remedy="ask another person to approve it, or reject it; ADPILOT_APPROVAL_SEPARATION_OF_DUTIES=false "
+                "turns the rule off",
+            )
         to = ChangeSetStatus.APPROVED if approve_it else ChangeSetStatus.REJECTED
         repo.transition(cs, to)
         decision = ApprovalDecision.APPROVED if approve_it else ApprovalDecision.REJECTED
@@ -234,12 +249,30 @@ def _decide(database: Database, change_set_id: int, *, actor: str, comment: str 
         return cs
 
 
-def approve(database: Database, change_set_id: int, *, actor: str, comment: str | None = None) -> ChangeSet:
-    return _decide(database, change_set_id, actor=actor, comment=comment, approve_it=True)
+def approve(
+    database: Database,
+    change_set_id: int,
+    *,
+    actor: str,
+    comment: str | None = None,
+    separation_of_duties: bool = True,
+) -> ChangeSet:
+    """Record a named person's approval. With ``separation_of_duties`` (the default) the set's origin cannot
+    approve it: whoever proposes a change is not the one who lets it through."""
+    return _decide(
+        database,
+        change_set_id,
+        actor=actor,
+        comment=comment,
+        approve_it=True,
+        separation_of_duties=separation_of_duties,
+    )
 
 
 def reject(database: Database, change_set_id: int, *, actor: str, comment: str | None = None) -> ChangeSet:
-    return _decide(database, change_set_id, actor=actor, comment=comment, approve_it=False)
+    return _decide(
+        database, change_set_id, actor=actor, comment=comment, approve_it=False, separation_of_duties=False
+    )
 
 
 def expire_stale(database: Database, *, now: datetime) -> list[int]:

@@ -8,7 +8,7 @@ from agents.llm.factory import make_backend
 from agents.runner import run_cycle
 from cli import context
 from cli.changesets import change_set_record, render_change_set
-from cli.output import console, emit_json
+from cli.output import console, data, emit_json
 from db.campaigns import CampaignRepository
 from db.changesets import ChangeSetRepository
 from db.performance import data_clock
@@ -66,7 +66,7 @@ def run(
         emit_json(payload)
         return
     for note in result.notes:
-        console.print(f"[dim]{note}[/]")
+        console.print(f"[dim]{data(note)}[/]")
     if record is None:
         console.print("no change proposed")
     else:
@@ -79,5 +79,5 @@ def run(
             }
         )
     for flag in result.flags:
-        console.print(f"[yellow]flag:[/] {flag}")
+        console.print(f"[yellow]flag:[/] {data(flag)}")
     console.print(f"tokens: {result.prompt_tokens} prompt + {result.completion_tokens} completion")

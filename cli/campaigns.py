@@ -1,21 +1,27 @@
-"""``adpilot campaigns list|show|create|pause|resume|set-budget``. These write the store only (with an audit
-entry); pushing to a platform happens through change-sets and the apply job."""
+"""``adpilot campaigns list|show|create|pause|resume|set-budget``. ``create`` registers a campaign in the store;
+``pause``, ``resume`` and ``set-budget`` change an ad account, so each is a change-set (``changesets.manual``)
+judged by the guardrails, approved by the named person and written by the daemon's one apply job."""
 
 from __future__ import annotations
 
-import getpass
 from decimal import Decimal
 from typing import Any
 
 import typer
+from rich.text import Text
 
 from adpilot.money import format_micros, parse_money
+from changesets.manual import request_manual_change
 from cli import context
+from cli.actor import named_actor
 from cli.output import console, emit_record, emit_table
-from db.audit import AuditRepository
 from db.campaigns import CampaignRepository
-from db.enums import AuditEvent, CampaignStatus
+from db.enums import ChangeAction
 from db.schema import Campaign
+from db.types import utcnow
+from db.work_kinds import WorkKind
+from db.work_queue import WorkQueue
+from guardrails.policy import load_policy
 
 __all__ = ["campaigns_app"]
 
@@ -105,9 +111,11 @@ def create(
             external_id=external_id or f"local-{uuid.uuid4().hex[:12]}",
             name=name,
             objective=objective,
-            daily_budget_micros=parse_money(budget),
+            daily_budget_micros=parse_money(budget, max_micros=context.settings().max_amount_micros),
             bid_strategy=bid_strategy,
-            target_cpa_micros=parse_money(target_cpa) if target_cpa else None,
+            target_cpa_micros=parse_money(target_cpa, max_micros=context.settings().max_amount_micros)
+            if target_cpa
+            else None,
             bid_multiplier=Decimal("1"),
         )
         row = campaign_row(campaign)
@@ -116,29 +124,58 @@ def create(
     emit_record("campaign", row if as_json else _human(row), as_json=as_json)
 
 
-def _set_status(campaign_id: int, status: CampaignStatus, actor: str | None) -> None:
-    with context.database().transaction() as session:
-        before, campaign = CampaignRepository(session).set_status(campaign_id, status)
-        AuditRepository(session).append(
-            AuditEvent.MANUAL_EDIT,
-            actor=actor or getpass.getuser(),
-            message=f"status {before} -> {status.value}",
-            campaign_id=campaign.id,
-            details={"field": "status", "before": before, "after": status.value},
+def _request(campaign_id: int, action: ChangeAction, after: dict[str, Any], actor: str | None) -> None:
+    """A manual edit as a change-set (``changesets.manual``): judged, approved by the named person, applied by the
+    daemon's apply job. Nothing is written to the store or the platform here."""
+    cfg = context.settings()
+    db = context.database(cfg)
+    who = named_actor(actor)
+    with db.transaction() as session:
+        campaign = CampaignRepository(session).get(campaign_id)
+        before = {"status": campaign.status, "daily_budget_micros": campaign.daily_budget_micros}
+    cs = request_manual_change(
+        db,
+        campaign_id=campaign_id,
+        action=action,
+        after=after,
+        actor=who,
+        policy=load_policy(cfg.guardrail_policy_path),
+        now=utcnow(),
+        read_only=cfg.read_only,
+        separation_of_duties=cfg.approval_separation_of_duties,
+    )
+    with db.transaction() as session:
+        WorkQueue(session).enqueue(
+            WorkKind.APPLY_CHANGE_SET,
+            campaign_id=campaign_id,
+            account_id=cs.account_id,
+            trigger="manual",
+            payload={"change_set_id": cs.id},
+            dedupe_key=f"apply:{cs.id}",
         )
-    console.print(f"campaign {campaign_id}: status {before} → [bold]{status.value}[/]")
+    (item,) = cs.items
+    verdict = item.guardrail_verdict or {}
+    if action is ChangeAction.SET_BUDGET:
+        old, new = before["daily_budget_micros"], item.after["daily_budget_micros"]
+        change = f"daily budget {format_micros(old)} → {format_micros(new)}"
+    else:
+        change = f"status {before['status']} → {'paused' if action is ChangeAction.PAUSE_CAMPAIGN else 'active'}"
+    console.print(Text(f"campaign {campaign_id}: {change} requested as change-set {cs.id} ({cs.status}, by {who})"))
+    if verdict.get("clamped"):
+        console.print(Text(f"  clamped by the guardrail policy: {'; '.join(verdict.get('rules', []))}", style="yellow"))
+    console.print("  queued for the daemon's apply job; `adpilot changesets show " + str(cs.id) + "` follows it")
 
 
 @campaigns_app.command("pause")
 def pause(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
-    """Pause a campaign."""
-    _set_status(campaign_id, CampaignStatus.PAUSED, actor)
+    """Pause a campaign (a change-set, applied by the daemon's apply job)."""
+    _request(campaign_id, ChangeAction.PAUSE_CAMPAIGN, {}, actor)
 
 
 @campaigns_app.command("resume")
 def resume(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
-    """Resume a paused campaign."""
-    _set_status(campaign_id, CampaignStatus.ACTIVE, actor)
+    """Resume a paused campaign (a change-set, applied by the daemon's apply job)."""
+    _request(campaign_id, ChangeAction.RESUME_CAMPAIGN, {}, actor)
 
 
 @campaigns_app.command("set-budget", context_settings={"ignore_unknown_options": True})
@@ -147,15 +184,6 @@ def set_budget(
     amount: str = typer.Argument(..., help="new daily budget, e.g. 75 or 74.50"),
     actor: str | None = ACTOR_OPT,
 ) -> None:
-    """Set a campaign's daily budget."""
-    micros = parse_money(amount)
-    with context.database().transaction() as session:
-        before, campaign = CampaignRepository(session).set_budget(campaign_id, micros)
-        AuditRepository(session).append(
-            AuditEvent.MANUAL_EDIT,
-            actor=actor or getpass.getuser(),
-            message=f"daily budget {format_micros(before, precise=True)} -> {format_micros(micros, precise=True)}",
-            campaign_id=campaign.id,
-            details={"field": "daily_budget_micros", "before": before, "after": micros},
-        )
-    console.print(f"campaign {campaign_id}: daily budget {format_micros(before)} → [bold]{format_micros(micros)}[/]")
+    """Set a campaign's daily budget (a change-set: the guardrails' step limits apply; applied by the daemon)."""
+    micros = parse_money(amount, max_micros=context.settings().max_amount_micros)
+    _request(campaign_id, ChangeAction.SET_BUDGET, {"daily_budget_micros": micros}, actor)

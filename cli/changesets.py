@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from adpilot.errors import InvalidInput
 from changesets import approve as approve_cs
 from changesets import reject as reject_cs
 from changesets.service import item_record
 from cli import context
-from cli.output import console, emit_json, emit_table
+from cli.actor import named_actor
+from cli.output import console, data, emit_json, emit_table
 from db.changesets import ChangeSetRepository
 from db.schema import ChangeSet
+from db.work_kinds import WorkKind
 from db.work_queue import WorkQueue
 
 __all__ = ["changesets_app", "render_change_set"]
@@ -24,6 +26,7 @@ __all__ = ["changesets_app", "render_change_set"]
 changesets_app = typer.Typer(help="Review, approve, apply and undo change-sets.", no_args_is_help=True)
 JSON_OPT = typer.Option(False, "--json", help="print JSON")
 ACTOR_OPT = typer.Option(None, "--actor", help="your name, recorded with the decision (default: the OS user)")
+
 
 
 def change_set_record(cs: ChangeSet) -> dict[str, Any]:
@@ -47,9 +50,13 @@ def change_set_record(cs: ChangeSet) -> dict[str, Any]:
 
 def render_change_set(record: dict[str, Any]) -> None:
     """A change-set as a Rich diff: before in red, after in green, the guardrail decision beside it."""
-    console.print(f"[bold]change-set {record['id']}[/] [{record['status']}] by {record['origin']}: {record['summary']}")
-    if record["rationale"]:
-        console.print(f"  rationale: {record['rationale']}")
+    console.print(
+        f"[bold]change-set {data(record['id'])}[/] · status [bold]{data(record['status'])}[/] · "
+        f"origin {data(record['origin'])} · expires {data(record.get('expires_at', '-'))}"
+    )
+    console.print(Text(f"  summary: {record['summary']}"))
+    if record["rationale"]:  # model-written: shown as quoted data, never as markup
+        console.print(Text("  rationale (model-written, quoted): ") + Text(repr(record["rationale"]), style="dim"))
     table = Table(show_lines=False)
     for col in ("#", "action", "target", "before", "after", "guardrails", "status"):
         table.add_column(col)
@@ -59,13 +66,13 @@ def render_change_set(record: dict[str, Any]) -> None:
         if verdict.get("clamped"):
             rules += " (clamped)"
         table.add_row(
-            str(item["seq"]),
-            item["action"],
-            f"{item['target_type']} {item['target_id']}",
-            f"[red]{_fmt(item['before'])}[/]",
-            f"[green]{_fmt(item['after'])}[/]",
-            rules,
-            item["status"] + (f": {item['error']}" if item["error"] else ""),
+            Text(str(item["seq"])),
+            Text(item["action"]),
+            Text(f"{item['target_type']} {item['target_id']}"),
+            Text(_fmt(item["before"]), style="red"),
+            Text(_fmt(item["after"]), style="green"),
+            Text(rules),
+            Text(item["status"] + (f": {item['error']}" if item["error"] else "")),
         )
     console.print(table)
 
@@ -118,10 +125,16 @@ def show(change_set_id: int = typer.Argument(...), as_json: bool = JSON_OPT) -> 
 def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | None = typer.Option(None)) -> None:
     """Approve a pending change-set (recorded with your name); the daemon applies it."""
     db = context.database()
-    cs = approve_cs(db, change_set_id, actor=actor or getpass.getuser(), comment=comment)
+    cs = approve_cs(
+        db,
+        change_set_id,
+        actor=named_actor(actor),
+        comment=comment,
+        separation_of_duties=context.settings().approval_separation_of_duties,
+    )
     with db.transaction() as session:
         WorkQueue(session).enqueue(
-            "apply_change_set",
+            WorkKind.APPLY_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="approval",
@@ -134,7 +147,7 @@ def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | No
 @changesets_app.command("reject")
 def reject(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | None = typer.Option(None)) -> None:
     """Reject a pending change-set."""
-    reject_cs(context.database(), change_set_id, actor=actor or getpass.getuser(), comment=comment)
+    reject_cs(context.database(), change_set_id, actor=named_actor(actor), comment=comment)
     console.print(f"change-set {change_set_id} [red]rejected[/]")
 
 
@@ -150,7 +163,7 @@ def apply(change_set_id: int) -> None:
                 remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
             )
         run_id = WorkQueue(session).enqueue(
-            "apply_change_set",
+            WorkKind.APPLY_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",
@@ -169,11 +182,11 @@ def undo(change_set_id: int, actor: str | None = ACTOR_OPT) -> None:
         if cs.status not in ("applied", "failed"):
             raise InvalidInput(f"change-set {change_set_id} is {cs.status}; only applied change-sets can be undone")
         WorkQueue(session).enqueue(
-            "undo_change_set",
+            WorkKind.UNDO_CHANGE_SET,
             campaign_id=cs.campaign_id,
             account_id=cs.account_id,
             trigger="manual",
-            payload={"change_set_id": cs.id, "actor": actor or getpass.getuser()},
+            payload={"change_set_id": cs.id, "actor": named_actor(actor)},
             dedupe_key=f"undo:{cs.id}",
         )
     console.print(f"undo of change-set {change_set_id} queued")

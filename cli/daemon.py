@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 import typer
 
+from adpilot.logs import configure_logging, secrets_of
 from cli import context
 from cli.errors import EXIT_FINDINGS
 from cli.output import console, emit_json, emit_table
 from db.work_queue import RetryPolicy
-from scheduler.daemon import DEFAULT_SIM_START, Daemon, DaemonConfig, configure_logging, new_replica_id
+from scheduler.daemon import DEFAULT_SIM_START, Daemon, DaemonConfig, new_replica_id
 from scheduler.faults import CRASH_POINTS
 from scheduler.status import daemon_status
 
@@ -49,7 +50,7 @@ def run(
     if clock not in ("real", "simulated"):
         raise typer.BadParameter("use real or simulated", param_hint="--clock")
     cfg = context.settings()
-    configure_logging(cfg.log_level, json=cfg.log_json)
+    configure_logging(cfg.log_level, json=cfg.log_json, secrets=secrets_of(cfg))
     database = context.database(cfg)
     platform = None
     if platform_url:

@@ -13,7 +13,7 @@ from adpilot.errors import AdpilotError
 from agents.llm.health import probe_in_subprocess
 from cli import context
 from cli.errors import EXIT_FINDINGS
-from cli.output import console, emit_json
+from cli.output import console, data, emit_json
 from db import migrate
 
 __all__ = ["doctor"]
@@ -78,10 +78,10 @@ def doctor(
             "migrated",
         ):
             if key in report:
-                console.print(f"[bold]{key:15}[/] {report[key]}")
+                console.print(f"[bold]{key:15}[/] {data(report[key])}")
         for key, value in report.get("llm", {}).items():
             if key not in ("stderr_tail", "output", "problem", "remedy", "ok"):
-                console.print(f"[bold]llm.{key:11}[/] {value}", markup=True, highlight=False)
+                console.print(f"[bold]llm.{key:11}[/] {data(value)}", highlight=False)
         for finding in report["findings"]:
             console.print("[red]✗[/] ", end="")
             console.print(finding["problem"], markup=False)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
-
 import typer
 
 from cli import context
+from cli.actor import named_actor
 from cli.errors import EXIT_FINDINGS
 from cli.output import console, emit_record
 from db.audit import AuditRepository
@@ -19,7 +18,7 @@ kill_switch_app = typer.Typer(help="Stop every mutation of every ad account.", n
 
 
 def _set(engaged: bool, actor: str | None, reason: str | None) -> None:
-    who = actor or getpass.getuser()
+    who = named_actor(actor)
     with context.database().transaction() as session:
         before, _ = KillSwitchRepository(session).set(engaged, actor=who, reason=reason)
         AuditRepository(session).append(

@@ -1,4 +1,9 @@
-"""Output for humans (Rich tables) and machines (``--json``: one JSON document on stdout)."""
+"""Output for humans (Rich tables) and machines (``--json``: one JSON document on stdout).
+
+Every value shown in a table is data, never markup: campaign names, rationales and creative text come from ad
+platforms and models, and Rich would otherwise read ``[/]`` as a closing tag (a ``MarkupError`` for the whole list)
+or ``[conceal]`` as a style that hides text from the approver (issue 11). Cells are ``rich.text.Text``; any other
+interpolation goes through :func:`data`."""
 
 from __future__ import annotations
 
@@ -11,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["console", "emit_json", "emit_record", "emit_table", "to_jsonable"]
+__all__ = ["console", "data", "emit_json", "emit_record", "emit_table", "to_jsonable"]
+
+
+def data(value: Any) -> str:
+    """A value for a markup string: escaped, so it prints as written and styles nothing."""
+    return escape(str(value))
 
 
 class _PerCallConsole:
@@ -51,7 +63,7 @@ def emit_table(title: str, columns: Sequence[str], rows: Sequence[Mapping[str, A
     if as_json:
         emit_json(list(rows))
         return
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -63,7 +75,7 @@ def emit_record(title: str, record: Mapping[str, Any], *, as_json: bool) -> None
     if as_json:
         emit_json(record)
         return
-    table = Table(title=title, show_header=False)
+    table = Table(title=Text(title), show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     for key, value in record.items():
@@ -71,9 +83,9 @@ def emit_record(title: str, record: Mapping[str, Any], *, as_json: bool) -> None
     console.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
     if value is None:
-        return "-"
+        return Text("-")
     if isinstance(value, Mapping | list):
-        return json.dumps(to_jsonable(value))
-    return str(to_jsonable(value))
+        return Text(json.dumps(to_jsonable(value), ensure_ascii=False))
+    return Text(str(to_jsonable(value)))

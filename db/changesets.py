@@ -22,7 +22,7 @@ ALLOWED_TRANSITIONS: dict[ChangeSetStatus, frozenset[ChangeSetStatus]] = {
     S.PROPOSED: frozenset({S.BLOCKED, S.PENDING_APPROVAL, S.APPROVED}),
     S.PENDING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.EXPIRED, S.BLOCKED}),
     S.APPROVED: frozenset({S.VALIDATED, S.BLOCKED, S.FAILED, S.EXPIRED}),
-    S.VALIDATED: frozenset({S.APPLIED, S.FAILED, S.BLOCKED}),
+    S.VALIDATED: frozenset({S.APPLIED, S.FAILED, S.BLOCKED, S.EXPIRED}),
     S.APPLIED: frozenset({S.ROLLED_BACK}),
     S.FAILED: frozenset({S.VALIDATED, S.ROLLED_BACK, S.BLOCKED}),
     S.BLOCKED: frozenset(),
@@ -143,12 +143,12 @@ class ChangeSetRepository:
         return list(self.session.scalars(stmt))
 
     def applied_items_since(self, campaign_id: int, since: datetime) -> list[ChangeItem]:
-        """Items applied to a campaign since ``since`` (oldest first): per-day limits and cooldowns."""
+        """Items applied to a campaign since ``since`` (oldest first): per-day limits and cooldowns. Matched on the
+        *item's* campaign: a change-set scoped to another campaign, or to none, must not escape them (issue 11)."""
         stmt = (
             select(ChangeItem)
-            .join(ChangeSet)
             .where(
-                ChangeSet.campaign_id == campaign_id,
+                ChangeItem.campaign_id == campaign_id,
                 ChangeItem.status == ChangeItemStatus.APPLIED.value,
                 ChangeItem.applied_at >= since,
             )

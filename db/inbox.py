@@ -20,21 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from psycopg import AsyncConnection
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.database import Database
 from db.schema import AdAccount, Campaign, WebhookInbox
 from db.types import utcnow
-from db.work_queue import WorkQueue
+from db.work_queue import RetryPolicy, WorkQueue
 
-__all__ = ["InboxItem", "InboxRepository", "StoredEvent", "psycopg_conninfo", "store_batch"]
+__all__ = ["InboxItem", "InboxRepository", "StoredEvent", "coalescing_key", "psycopg_conninfo", "store_batch"]
 
 WEBHOOK_TRIGGER = "webhook"
 
@@ -74,6 +74,16 @@ class StoredEvent:
     received_at: datetime
     processed_at: datetime | None
     error: str | None
+    attempts: int = 0
+    dead_at: datetime | None = None
+
+
+def coalescing_key(run_kind: str, campaign_id: int) -> str:
+    """The queued run's dedupe key for a campaign's webhook-triggered ``run_kind``. While one such run is queued,
+    further events of that kind for that campaign are stored but queue nothing (issue 11: 51 ``budget_depleted``
+    events queued 51 runs). Claiming the run renames its key (:mod:`db.work_queue`), so the next event after that
+    queues a fresh run. Redelivery of one event is already absorbed by the inbox's own unique key."""
+    return f"webhook:{run_kind}:{campaign_id}"
 
 
 def psycopg_conninfo(database: Database) -> str:
@@ -102,7 +112,9 @@ runs AS (
            jsonb_build_object('inbox_id', s.id, 'source', s.source, 'event_id', s.event_id,
                               'event_type', i.event_type, 'reason', i.run_reason, 'platform', i.platform,
                               'account_ref', i.account_ref, 'campaign_ref', i.campaign_ref),
-           s.source || ':' || s.event_id, 'queued', 0, 5, now(), 0, 0
+           CASE WHEN c.id IS NOT NULL THEN 'webhook:' || i.run_kind || ':' || c.id
+                ELSE s.source || ':' || s.event_id END,
+           'queued', 0, 5, now(), 0, 0
     FROM stored s
     JOIN incoming i ON i.source = s.source AND i.event_id = s.event_id
     LEFT JOIN ad_accounts a ON a.platform = i.platform AND a.external_id = i.account_ref
@@ -178,7 +190,7 @@ class InboxRepository:
                 account_id=account_id,
                 trigger=WEBHOOK_TRIGGER,
                 payload=_run_payload(inbox_id, item),
-                dedupe_key=item.dedupe_key,
+                dedupe_key=coalescing_key(item.run_kind, campaign_id) if campaign_id else item.dedupe_key,
             )
         return True
 
@@ -205,15 +217,45 @@ class InboxRepository:
         )
         return account, None
 
-    def unprocessed(self, limit: int = 100) -> list[StoredEvent]:
-        """Oldest unprocessed events first, locked with ``SKIP LOCKED`` so replicas of the daemon share the work
-        (the lock lasts until the caller's transaction ends)."""
+    def unprocessed(self, limit: int = 100, *, now: datetime | None = None) -> list[StoredEvent]:
+        """Oldest unprocessed, not dead-lettered events whose retry time (if any) has come, locked with
+        ``SKIP LOCKED`` so replicas of the daemon share the work (the lock lasts until the caller's transaction
+        ends)."""
+        due = now or utcnow()
         rows = self.session.scalars(
             select(WebhookInbox)
-            .where(WebhookInbox.processed_at.is_(None))
+            .where(
+                WebhookInbox.processed_at.is_(None),
+                WebhookInbox.dead_at.is_(None),
+                or_(WebhookInbox.next_attempt_at.is_(None), WebhookInbox.next_attempt_at <= due),
+            )
             .order_by(WebhookInbox.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        ).all()
+        return [_stored(row) for row in rows]
+
+    def record_failure(
+        self, inbox_id: int, error: str, *, now: datetime, retry: RetryPolicy, max_attempts: int
+    ) -> bool:
+        """A failed attempt: retry after an exponential backoff, or dead-letter after ``max_attempts``. True when
+        the event was dead-lettered by this call."""
+        row = self.session.get(WebhookInbox, inbox_id, with_for_update=True)
+        if row is None:
+            return False
+        row.attempts += 1
+        row.error = error[:2000]
+        if row.attempts >= max_attempts:
+            row.dead_at = now
+            row.next_attempt_at = None
+        else:
+            row.next_attempt_at = now + timedelta(seconds=retry.delay_s(row.attempts))
+        self.session.flush()
+        return row.dead_at is not None
+
+    def dead_lettered(self, limit: int = 100) -> list[StoredEvent]:
+        rows = self.session.scalars(
+            select(WebhookInbox).where(WebhookInbox.dead_at.is_not(None)).order_by(WebhookInbox.id).limit(limit)
         ).all()
         return [_stored(row) for row in rows]
 
@@ -271,4 +313,6 @@ def _stored(row: WebhookInbox) -> StoredEvent:
         received_at=row.received_at,
         processed_at=row.processed_at,
         error=row.error,
+        attempts=row.attempts,
+        dead_at=row.dead_at,
     )

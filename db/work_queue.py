@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from db.enums import AgentRunStatus
 from db.schema import AgentRun
 from db.types import utcnow
+from db.work_kinds import MODEL_BOUND_KINDS
 
 __all__ = ["ClaimedItem", "RetryPolicy", "WorkQueue"]
 
@@ -68,10 +69,14 @@ class RetryPolicy:
     base_s: float = 30.0
     max_s: float = 3600.0
 
+    def delay_s(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure."""
+        return float(min(self.base_s * 2 ** max(attempts - 1, 0), self.max_s))
+
 
 # Kinds that wait on a language model: claimed after everything else that is due, so stats syncs and change-set
 # applies never queue behind a model that answers in seconds.
-SLOW_KINDS = ("agent_cycle", "pacing_review", "creative_strategist", "reviewer")
+SLOW_KINDS = tuple(str(kind) for kind in MODEL_BOUND_KINDS)
 
 _CLAIM_SQL = text(
     """
@@ -92,7 +97,10 @@ _CLAIM_SQL = text(
            locked_by = :holder,
            locked_until = clock_timestamp() + make_interval(secs => :lease_s),
            started_at = clock_timestamp(),
-           finished_at = NULL
+           finished_at = NULL,
+           -- a coalescing key (db.inbox.coalescing_key) is freed once its run is claimed
+           dedupe_key = CASE WHEN a.dedupe_key LIKE 'webhook:%' AND a.dedupe_key NOT LIKE '%@%'
+                             THEN a.dedupe_key || '@' || a.id ELSE a.dedupe_key END
       FROM candidate
      WHERE a.id = candidate.id
     RETURNING a.id, a.kind, a.campaign_id, a.account_id, a.trigger, a.payload, a.dedupe_key, a.attempts,

@@ -17,8 +17,16 @@ Rules it keeps (each verdict names the rules that fired):
 - **Autonomy tier**: an item auto-applies only if its action is listed in ``autonomy.auto_apply`` and its change is
   within ``max_auto_change_pct``; otherwise it waits for a human.
 
-An undo (``context.undo``) restores recorded values: it skips step limits, evidence and cooldown, but still obeys the
-kill switch, read-only mode, protection and the account ceiling.
+An undo (``context.undo``) is a change like any other (issue 11: undoing a day-1 −20 % after three more −20 % days
+jumped the budget +144 % in one step): step and day limits clamp it, the autonomy tier decides whether a person must
+approve it, the kill switch, read-only mode, protection and the account ceiling hold. It skips only the evidence
+gates and the cooldown — reverting a change must not wait for the data or the learning phase the change started.
+
+A manual edit (origin ``cli``: ``adpilot campaigns pause|resume|set-budget``) is judged like an undo: limits, tier,
+kill switch, protection and ceiling, but no evidence gate or cooldown — a person decided it.
+
+Items of origin ``pacer`` are judged by the policy's ``pacing`` section whoever built the set: bid multiplier only,
+per-step and per-day bounds, never a protected campaign (from the database flag or the policy file).
 """
 
 from __future__ import annotations
@@ -35,7 +43,12 @@ from db.enums import ChangeAction
 from guardrails.creative import creative_violations
 from guardrails.policy import GuardrailPolicy, StepLimits
 
-__all__ = ["CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+__all__ = [
+    "MANUAL_ORIGIN",
+    "CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+
+
+MANUAL_ORIGIN = "cli"
 
 
 class Decision(StrEnum):
@@ -160,9 +173,7 @@ def _float_interval(current: float, day_start: float, limits: StepLimits) -> tup
     return math.ceil(lo * 10_000) / 10_000, math.floor(hi * 10_000) / 10_000
 
 
-def _clamp_item(
-    item: ProposedItem, state: CampaignState, policy: GuardrailPolicy, undo: bool
-) -> tuple[ItemVerdict, float]:
+def _clamp_item(item: ProposedItem, state: CampaignState, policy: GuardrailPolicy) -> tuple[ItemVerdict, float]:
     """Clamp the proposed number into its allowed interval. Returns the verdict (decision AUTO as a placeholder
     unless blocked) and the relative change, used by the autonomy tier."""
     a, after = item.action, dict(item.after)
@@ -173,9 +184,6 @@ def _clamp_item(
             return _block("invalid_value", f"{key} must be a non-negative integer (micros)", after)
         if value < floor:
             value = floor
-        if undo:
-            after[key] = value
-            return 0.0
         if current <= 0:
             return _block("no_baseline", f"current {key} is 0; set the first value by hand", after)
         lo, hi = _int_interval(current, day_start, limits)
@@ -215,14 +223,11 @@ def _clamp_item(
         value = after.get("bid_multiplier")
         if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
             return _block("invalid_value", "bid_multiplier must be a positive number", after), 0.0
-        if undo:
-            change = 0.0
-        else:
-            lo, hi = _float_interval(state.bid_multiplier, state.bid_multiplier_at_day_start, policy.bid)
-            if lo > hi:
-                return _block("daily_limit", "today's allowance for the bid multiplier is used up", after), 0.0
-            after["bid_multiplier"] = min(max(float(value), lo), hi)
-            change = abs(after["bid_multiplier"] - state.bid_multiplier) / state.bid_multiplier
+        lo, hi = _float_interval(state.bid_multiplier, state.bid_multiplier_at_day_start, policy.bid)
+        if lo > hi:
+            return _block("daily_limit", "today's allowance for the bid multiplier is used up", after), 0.0
+        after["bid_multiplier"] = min(max(float(value), lo), hi)
+        change = abs(after["bid_multiplier"] - state.bid_multiplier) / state.bid_multiplier
     elif a in (ChangeAction.SET_SEGMENT_MODIFIER, ChangeAction.SET_PLACEMENT_MODIFIER):
         change = clamp_range("modifier", policy.modifier_min, policy.modifier_max)
     elif a is ChangeAction.SET_DAYPART_MODIFIER:
@@ -254,7 +259,7 @@ def _precondition_block(
 ) -> ItemVerdict | None:
     """Rules that block an item outright (protection, evidence, cooldown, creative policy)."""
     a, after = item.action, item.after
-    if state.protected or state.external_id in policy.protected_campaigns:
+    if _protected(state, policy):
         return _block("protected_campaign", f"campaign {state.campaign_id} is protected", after)
     if state.status == "removed":
         return _block("campaign_removed", f"campaign {state.campaign_id} is removed", after)
@@ -266,8 +271,8 @@ def _precondition_block(
             return ItemVerdict(Decision.BLOCK, after, rules=("creative_policy",), reasons=tuple(problems))
     if a is ChangeAction.PAUSE_CREATIVE and state.active_creatives <= {item.target_id}:
         return _block("last_creative", "pausing it would leave the campaign without an active creative", after)
-    if context.undo:
-        return None
+    if context.undo or context.origin == MANUAL_ORIGIN:
+        return None  # a person's direct edit or an undo: no evidence gate, no cooldown; every limit still holds
     ev = policy.evidence
     increases = a in (ChangeAction.SET_BUDGET, ChangeAction.SET_BID_MULTIPLIER, ChangeAction.SET_TARGET_CPA)
     if increases and state.conversions_in_window < ev.min_conversions_for_bid_or_budget:
@@ -321,32 +326,40 @@ def evaluate(items: Sequence[ProposedItem], context: GuardrailContext, policy: G
         if blocked is not None:
             verdicts.append(blocked)
             continue
-        verdict, change = _clamp_item(item, state, policy, context.undo)
+        verdict, change = _clamp_item(item, state, policy)
         if verdict.decision is Decision.AUTO:
             auto = (
                 item.action.value in policy.autonomy.auto_apply and change <= policy.autonomy.max_auto_change_pct / 100
             )
-            if not auto and not context.undo:
+            if not auto:
                 verdict = replace(verdict, decision=Decision.NEEDS_APPROVAL, rules=("autonomy_tier",))
         verdicts.append(verdict)
     return Verdict(tuple(_apply_ceiling(items, verdicts, context, policy)), sha)
+
+
+def _protected(state: CampaignState, policy: GuardrailPolicy) -> bool:
+    return state.protected or state.external_id in policy.protected_campaigns
 
 
 def _pacer_verdict(item: ProposedItem, context: GuardrailContext, policy: GuardrailPolicy) -> ItemVerdict:
     state = context.campaigns.get(item.campaign_id)
     if item.action is not ChangeAction.SET_BID_MULTIPLIER:
         return _block("pacer_scope", "the pacer may only set the bid multiplier", item.after)
-    if state is None or state.protected or state.status != "active":
-        return _block("pacer_scope", "campaign unknown, protected or not active", item.after)
+    if state is None or state.status != "active":
+        return _block("pacer_scope", "campaign unknown or not active", item.after)
+    if _protected(state, policy):
+        return _block("protected_campaign", f"campaign {state.campaign_id} is protected", item.after)
     value = item.after.get("bid_multiplier")
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
         return _block("invalid_value", "bid_multiplier must be a positive number", item.after)
-    rules, step = policy.pacing, policy.pacing.max_step_pct / 100
-    lo = max(rules.min_multiplier, state.bid_multiplier * (1 - step))
-    hi = min(rules.max_multiplier, state.bid_multiplier * (1 + step))
+    rules = policy.pacing
+    step, day = rules.max_step_pct / 100, rules.max_change_pct_per_day / 100
+    lo = max(rules.min_multiplier, state.bid_multiplier * (1 - step), state.bid_multiplier_at_day_start * (1 - day))
+    hi = min(rules.max_multiplier, state.bid_multiplier * (1 + step), state.bid_multiplier_at_day_start * (1 + day))
+    lo, hi = math.ceil(lo * 10_000) / 10_000, math.floor(hi * 10_000) / 10_000
     if lo > hi:
-        lo = hi = min(max(state.bid_multiplier, rules.min_multiplier), rules.max_multiplier)
-    new = min(max(float(value), math.ceil(lo * 10_000) / 10_000), math.floor(hi * 10_000) / 10_000)
+        return _block("daily_limit", "today's pacing allowance for the bid multiplier is used up", item.after)
+    new = min(max(float(value), lo), hi)
     return ItemVerdict(Decision.AUTO, {"bid_multiplier": new}, clamped=new != value)
 
 

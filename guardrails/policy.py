@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from adpilot.errors import ConfigError
 from db.enums import ChangeAction, values
@@ -30,7 +30,18 @@ __all__ = ["GuardrailPolicy", "load_policy"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys, infinities, NaN and booleans where a number belongs are refused at load (issue 11:
+    ``cooldown_hours: .inf`` loaded and failed later; ``cooldown_hours: true`` was read as 1 h)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: Any) -> Any:
+        annotation = str(cls.model_fields[info.field_name].annotation)
+        if isinstance(value, bool) and ("int" in annotation or "float" in annotation) and "bool" not in annotation:
+            raise ValueError("must be a number, not true/false")
+        return value
 
 
 class StepLimits(_Strict):
@@ -81,12 +92,16 @@ class Autonomy(_Strict):
 
 
 class PacingRules(_Strict):
-    """Bounds for the per-tick pacer (origin ``pacer``): it may only move the bid multiplier, inside these bounds,
-    without cooldowns or evidence gates — it is a feedback controller, not a decision."""
+    """Bounds for every item of origin ``pacer``, whoever built it: it may only move the bid multiplier, inside these
+    bounds (per step and per day), never on a protected campaign, without cooldowns or evidence gates — it is a
+    feedback controller, not a decision."""
 
     min_multiplier: float = Field(0.2, gt=0)
     max_multiplier: float = Field(4.0, gt=0, le=100)
     max_step_pct: float = Field(30.0, gt=0, le=100)
+    max_change_pct_per_day: float = Field(
+        100.0, gt=0, le=500, description="the multiplier's move since the day's first value, both directions"
+    )
 
 
 class GuardrailPolicy(_Strict):
@@ -96,12 +111,16 @@ class GuardrailPolicy(_Strict):
     modifier_max: float = Field(3.0, gt=0, le=10)
     min_daily_budget_micros: int = Field(1_000_000, ge=0)
     account_daily_ceiling_micros: int | None = Field(None, ge=0)
-    overdelivery_factor: float = Field(2.0, ge=1, description="platforms may spend this × the daily budget in a day")
-    cooldown_hours: float = Field(24.0, ge=0, description="learning phase after an edit of the same control")
+    overdelivery_factor: float = Field(
+        2.0, ge=1, le=10, description="platforms may spend this × the daily budget in a day"
+    )
+    cooldown_hours: float = Field(
+        24.0, ge=0, le=720, description="learning phase after an edit of the same control (at most 30 days)"
+    )
     protected_campaigns: tuple[str, ...] = ()
     max_items_per_changeset: int = Field(10, ge=1, le=100)
     max_frequency_cap: int = Field(20, ge=1)
-    changeset_ttl_hours: float = Field(24.0, gt=0)
+    changeset_ttl_hours: float = Field(24.0, gt=0, le=168, description="at most a week")
     evidence: EvidenceRules = EvidenceRules()
     creative: CreativeRules = CreativeRules()
     autonomy: Autonomy = Autonomy()

@@ -13,17 +13,15 @@ the wait.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any, Literal
+from typing import Literal
 
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -45,7 +43,7 @@ from scheduler.periodic import PeriodRunner
 from scheduler.registry import JobContext, JobRegistry
 from scheduler.worker import Worker
 
-__all__ = ["DEFAULT_SIM_START", "Daemon", "DaemonConfig", "configure_logging", "new_replica_id"]
+__all__ = ["DEFAULT_SIM_START", "Daemon", "DaemonConfig", "new_replica_id"]
 
 DEFAULT_SIM_START = datetime(2025, 1, 6, tzinfo=UTC)  # the sandbox's default start (a Monday, 00:00 UTC)
 MAINTENANCE_LEASE = "maintenance"
@@ -80,22 +78,6 @@ class DaemonConfig:
     claim_retention_s: float = 86_400.0
 
 
-def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
-    """structlog to stderr, JSON lines for machines or key=value for people; quiet APScheduler's own chatter."""
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def load_plugin(spec: str, registry: JobRegistry) -> None:

@@ -12,6 +12,7 @@ validate bodies, because verification must see the raw bytes first and a schema 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -28,7 +29,7 @@ from adpilot.errors import DatabaseUnavailable
 from adpilot.settings import Settings
 from db.database import Database
 from db.inbox import psycopg_conninfo
-from webhooks.errors import PayloadTooLarge, WebhookRejected
+from webhooks.errors import BodyTimeout, PayloadTooLarge, WebhookRejected
 from webhooks.intake import GroupCommitter
 from webhooks.metrics import ReceiverMetrics
 from webhooks.openapi import ERROR_RESPONSES, meta_post_doc, standard_doc, tiktok_doc
@@ -64,6 +65,7 @@ class Receiver:
     committer: GroupCommitter
     metrics: ReceiverMetrics
     limit: int
+    body_timeout_s: float = 10.0
 
     async def handle(
         self, source: str, headers: Mapping[str, str], chunks: AsyncIterator[bytes]
@@ -94,11 +96,17 @@ class Receiver:
             raise PayloadTooLarge("too_large", f"body of {declared} bytes exceeds the {self.limit}-byte limit")
         parts: list[bytes] = []
         size = 0
-        async for chunk in chunks:
-            size += len(chunk)
-            if size > self.limit:
-                raise PayloadTooLarge("too_large", f"body exceeds the {self.limit}-byte limit")
-            parts.append(chunk)
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > self.limit:
+                        raise PayloadTooLarge("too_large", f"body exceeds the {self.limit}-byte limit")
+                    parts.append(chunk)
+        except TimeoutError:
+            raise BodyTimeout(
+                "body_timeout", f"the body did not arrive within {self.body_timeout_s:g} s ({size} bytes read)"
+            ) from None
         return b"".join(parts)
 
 
@@ -152,7 +160,9 @@ def create_app(settings: Settings, database: Database, options: ReceiverOptions 
     pipeline = build_pipeline(settings, tolerance_s=opts.tolerance_s, clock=opts.clock)
     committer = GroupCommitter(psycopg_conninfo(database), writers=opts.writers, max_batch=opts.max_batch)
     metrics = ReceiverMetrics()
-    receiver = Receiver(pipeline, committer, metrics, settings.webhook_max_body_bytes)
+    receiver = Receiver(
+        pipeline, committer, metrics, settings.webhook_max_body_bytes, settings.webhook_body_timeout_s
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

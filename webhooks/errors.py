@@ -2,6 +2,7 @@
 counts in ``/metrics`` and the benchmark reports.
 
     WebhookRejected            base (an ``AdpilotError``): ``status`` + ``reason``
+    ├── BodyTimeout            408: the body did not arrive within ``webhook_body_timeout_s``
     ├── SignatureInvalid       401: missing/garbled signature headers, wrong signature, timestamp out of tolerance
     ├── MalformedWebhook       400: the signature is good but the body is not an event we can store
     ├── PayloadTooLarge        413: the body exceeds ``webhook_max_body_bytes``
@@ -44,6 +45,12 @@ class MalformedWebhook(WebhookRejected):
 class PayloadTooLarge(WebhookRejected):
     status = 413
     default_remedy = "raise ADPILOT_WEBHOOK_MAX_BODY_BYTES if such large deliveries are legitimate"
+
+
+class BodyTimeout(WebhookRejected):
+    """The client did not send its whole body in time (a slow or stalled sender holding a connection)."""
+
+    status = 408
 
 
 class SourceNotConfigured(WebhookRejected):

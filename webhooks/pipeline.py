@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adpilot.settings import Settings
 from db.inbox import InboxItem
@@ -25,7 +25,7 @@ from webhooks.signatures import (
 )
 from webhooks.triggers import trigger_for
 
-__all__ = ["SOURCES", "Pipeline", "build_pipeline", "to_item"]
+__all__ = ["DEDICATED_PLATFORMS", "SOURCES", "Pipeline", "build_pipeline", "to_item"]
 
 SOURCES = ("meta", "tiktok", "generic", "sandbox")
 
@@ -45,10 +45,15 @@ def to_item(event: InboundEvent) -> InboxItem:
     )
 
 
+# Platforms with a signed endpoint of their own: only that endpoint may address their objects.
+DEDICATED_PLATFORMS = frozenset({"meta", "tiktok", "sandbox"})
+
+
 @dataclass(frozen=True)
 class Pipeline:
     verifiers: Mapping[str, Verifier]
     meta_verify_token: bytes | None
+    generic_platforms: frozenset[str] = frozenset()
 
     def configured(self) -> set[str]:
         return set(self.verifiers)
@@ -65,7 +70,17 @@ class Pipeline:
             events = [parse_tiktok(body)]
         else:
             events = [parse_standard(source, verified, body, platform="sandbox" if source == "sandbox" else None)]
+        if source == "generic":
+            events = [self._scoped_generic(event) for event in events]
         return [to_item(event) for event in events]
+
+    def _scoped_generic(self, event: InboundEvent) -> InboundEvent:
+        """A source may address only its own platform's objects (issue 11: a generic event naming
+        ``data.platform: "sandbox"`` queued work on a sandbox campaign). The generic endpoint may name only the
+        platforms in ``ADPILOT_WEBHOOK_GENERIC_PLATFORMS``, never one that has its own endpoint; otherwise the event
+        is stored without a platform, so it resolves to no account or campaign."""
+        allowed = event.platform in self.generic_platforms and event.platform not in DEDICATED_PLATFORMS
+        return event if allowed else replace(event, platform=None, account_ref=None, campaign_ref=None)
 
     def check_meta_handshake(self, mode: str | None, token: str | None, challenge: str | None) -> None:
         if self.meta_verify_token is None:
@@ -94,4 +109,8 @@ def build_pipeline(settings: Settings, *, tolerance_s: int = 300, clock: Callabl
         key = decode_standard_secret(settings.webhook_sandbox_secret.get_secret_value())
         verifiers["sandbox"] = StandardWebhooksVerifier((key,), tolerance_s=tolerance_s, clock=clock)
     token = settings.webhook_meta_verify_token
-    return Pipeline(verifiers=verifiers, meta_verify_token=token.get_secret_value().encode("utf-8") if token else None)
+    return Pipeline(
+        verifiers=verifiers,
+        meta_verify_token=token.get_secret_value().encode("utf-8") if token else None,
+        generic_platforms=frozenset(settings.webhook_generic_platforms),
+    )

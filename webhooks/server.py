@@ -12,12 +12,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
-import logging
 import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from types import FrameType
@@ -25,9 +23,12 @@ from types import FrameType
 import structlog
 import uvicorn
 
+from adpilot.logs import configure_logging as setup_logging
+from adpilot.logs import secrets_of
 from adpilot.settings import Settings
 from db.database import open_database
 from webhooks.app import ReceiverOptions, create_app
+from webhooks.slow_clients import header_deadline_protocol
 
 __all__ = ["bind_socket", "configure_logging", "serve", "serve_on_socket"]
 
@@ -35,19 +36,9 @@ log = structlog.get_logger(__name__)
 
 
 def configure_logging(settings: Settings) -> None:
-    """structlog to stderr (stdout may carry a command's JSON) at the configured level, JSON lines when
-    ``log_json`` (for log shippers)."""
-    renderer = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, settings.log_level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
-    )
+    """structlog to stderr (stdout may carry a command's JSON): plain tracebacks, secrets masked
+    (:mod:`adpilot.logs`)."""
+    setup_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -64,10 +55,14 @@ def _uvicorn_config(settings: Settings, options: ReceiverOptions | None) -> uvic
     database = open_database(settings)
     app = create_app(settings, database, options)
     has = importlib.util.find_spec
+    if has("httptools"):
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+    else:  # pragma: no cover - httptools is a dependency; h11 has no on_message_begin hook, only the body deadline
+        base = None
     return uvicorn.Config(
         app,
         loop="uvloop" if has("uvloop") else "asyncio",
-        http="httptools" if has("httptools") else "h11",
+        http=header_deadline_protocol(base, settings.webhook_header_timeout_s) if base else "h11",
         access_log=False,
         log_level=settings.log_level.lower(),
         lifespan="on",

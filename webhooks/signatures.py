@@ -83,18 +83,23 @@ def _mac(key: bytes, *parts: bytes) -> bytes:
     return mac.digest()
 
 
+_MAX_TIMESTAMP_DIGITS = 12  # Unix seconds until the year 33658; a longer number is an attack, not a clock
+
+
 def _parse_timestamp(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise SignatureInvalid("malformed_signature", "signature timestamp is not an integer") from None
+    """Unix seconds. Bounded before any arithmetic: ``t=10^400`` made ``now - t`` overflow a float (a 500, issue 11)."""
+    text = raw.strip()
+    digits = text.removeprefix("-")
+    if not digits.isdigit() or not digits.isascii() or len(digits) > _MAX_TIMESTAMP_DIGITS:
+        raise SignatureInvalid("malformed_signature", "signature timestamp is not a plausible Unix time")
+    return int(text)
 
 
 def _check_fresh(timestamp: int, now: float, tolerance_s: int) -> None:
-    if abs(now - timestamp) > tolerance_s:
+    distance = abs(int(now) - timestamp)  # integers only: no float overflow whatever the timestamp
+    if distance > tolerance_s:
         raise SignatureInvalid(
-            "stale_timestamp",
-            f"signature timestamp is {int(now - timestamp)} s away from now (tolerance {tolerance_s} s)",
+            "stale_timestamp", f"signature timestamp is {distance} s away from now (tolerance {tolerance_s} s)"
         )
 
 

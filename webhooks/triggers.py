@@ -13,19 +13,14 @@ and ``-`` read as ``_``) so the table stays one line per meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from db.work_kinds import WorkKind
 from webhooks.events import InboundEvent
 
 __all__ = ["RunKind", "Trigger", "canonical_type", "trigger_for"]
 
 
-class RunKind(StrEnum):
-    """``agent_runs.kind`` values the daemon dispatches for webhook-triggered work."""
-
-    PACING_REVIEW = "pacing_review"
-    CREATIVE_STRATEGIST = "creative_strategist"
-    REVIEWER = "reviewer"
+RunKind = WorkKind  # the work kinds webhook events trigger (pacing_review, creative_strategist, reviewer)
 
 
 @dataclass(frozen=True, slots=True)

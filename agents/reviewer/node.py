@@ -36,8 +36,9 @@ def _describe(draft: dict[str, Any]) -> str:
     after = draft["after"]
     if draft["action"] == "create_creative":
         text = f"{after.get('headline', '')} / {after.get('description', '')}"
-        return f"- create_creative: {untrusted('proposed_creative', text, max_chars=200)} ({draft['rationale']})"
-    return f"- {draft['action']} {draft['target_id']}: {after} ({draft['rationale']})"
+        why = untrusted("item_rationale", draft["rationale"])
+        return f"- create_creative: {untrusted('proposed_creative', text, max_chars=200)} {why}"
+    return f"- {draft['action']} {draft['target_id']}: {after} {untrusted('item_rationale', draft['rationale'])}"
 
 
 def _flags(drafts: list[dict[str, Any]], state: CycleState) -> list[str]:
@@ -93,7 +94,8 @@ def reviewer(deps: CycleDeps) -> Callable[[CycleState], dict[str, Any]]:
                 Message.system(SYSTEM),
                 Message.user(
                     f"Trigger: {untrusted('trigger', state.get('trigger', 'manual'), max_chars=300)}\n"
-                    f"Proposed changes:\n{listing}\n\nFindings: {' '.join(state.get('notes', []))}\n"
+                    f"Proposed changes:\n{listing}\n\nFindings (earlier nodes, partly model-written): "
+                    f"{untrusted('findings', ' '.join(state.get('notes', [])), max_chars=1500)}\n"
                     f"Expected effect: {effect}\nFlags: {flags or 'none'}"
                 ),
             ]

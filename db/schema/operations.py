@@ -25,6 +25,7 @@ class WebhookInbox(Base):
     __table_args__ = (
         UniqueConstraint("source", "event_id"),
         Index("ix_webhook_inbox_unprocessed", "processed_at"),
+        CheckConstraint("attempts >= 0", name="attempts_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -35,6 +36,9 @@ class WebhookInbox(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    dead_at: Mapped[datetime | None]
 
 
 class AgentRun(Timestamped, Base):

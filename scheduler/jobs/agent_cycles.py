@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from db.sync import SyncRepository
+from db.work_kinds import WorkKind
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob, WorkSpec
 
 __all__ = ["KIND", "register"]
 
-KIND = "agent_cycle"
+KIND = WorkKind.AGENT_CYCLE
 
 
 def _plan(ctx: JobContext, session: Session, period: datetime) -> list[WorkSpec]:

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from db.coordination import AlertRepository
 from db.sync import SyncRepository, WindowTotals
+from db.work_kinds import WorkKind
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob, WorkSpec
 
 __all__ = ["Anomaly", "Gates", "detect", "register"]
 
-REVIEWER_KIND = "reviewer"  # the kind the webhook triggers use for reviewer runs (webhooks.triggers.RunKind)
+REVIEWER_KIND = WorkKind.REVIEWER
 
 
 @dataclass(frozen=True)

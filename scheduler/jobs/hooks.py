@@ -20,14 +20,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from db.work_kinds import WorkKind
 from db.work_queue import ClaimedItem
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob, WorkSpec
 
 __all__ = ["APPLY_KIND", "register"]
 
-APPLY_KIND = "apply_change_set"
-OUTCOME_KIND = "outcome_evaluation"
-RETRAIN_KIND = "model_retrain"
+APPLY_KIND = WorkKind.APPLY_CHANGE_SET
+OUTCOME_KIND = WorkKind.OUTCOME_EVALUATION
+RETRAIN_KIND = WorkKind.MODEL_RETRAIN
 
 
 def _service(module: str, name: str) -> Callable[..., Any] | None:

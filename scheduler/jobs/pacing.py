@@ -1,7 +1,9 @@
 """Pacing tick: once per sandbox tick (30 simulated minutes), per active campaign, move the bid multiplier toward
 the budget's even pace with ``pacing.spend_pacer`` — through a change-set (origin ``pacer``) that the guardrail
-policy's ``pacing`` section bounds, applied at once by the normal apply path (validate_only first, idempotency
-key). Spend and conversions so far today are read from the platform itself: the store lags by up to a sync period.
+policy's ``pacing`` section bounds, then queued for the one apply job (validate_only first, idempotency key), which
+runs under the work queue's one-run-per-campaign lock like every other change (issue 11: it used to apply inline,
+beside an agent's apply on the same campaign). Spend and conversions so far today are read from the platform
+itself: the store lags by up to a sync period.
 
 ``pacing.LandscapePacer`` (the bench's best policy) needs per-auction feedback (the minimum bid to win) that ad
 platforms do not expose, so the live job uses the spend-feedback pacer. It runs inline (``run``): a lost tick is
@@ -12,13 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from changesets import ChangeSetProposal, ItemProposal, apply_change_set, propose
+from changesets import ChangeSetProposal, ItemProposal, propose
 from db.enums import ChangeAction
 from db.sync import SyncRepository
+from db.work_queue import WorkQueue
 from guardrails.policy import load_policy
 from pacing.interface import PacingGoal
 from pacing.spend_pacer import PaceInput, next_multiplier
 from scheduler.clock import SANDBOX_TICK, floor_period
+from scheduler.jobs.hooks import APPLY_KIND
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
 __all__ = ["MIN_RELATIVE_CHANGE", "pace_ratio", "register"]
@@ -78,11 +82,17 @@ def _run(ctx: JobContext, period: datetime) -> str:
         )
         cs = propose(ctx.database, proposal, policy=policy, now=period, read_only=read_only)
         if cs.status == "approved":
-            apply_change_set(
-                ctx.database, platform, cs.id, policy=policy, now=period, actor="pacer", read_only=read_only
-            )
+            with ctx.database.transaction() as session:
+                WorkQueue(session).enqueue(
+                    APPLY_KIND,
+                    campaign_id=c.id,
+                    account_id=c.account_id,
+                    trigger="pacer",
+                    payload={"change_set_id": cs.id},
+                    dedupe_key=f"apply:{cs.id}",
+                )
             moved += 1
-    return f"paced {len(campaigns)} campaigns, moved {moved}"
+    return f"paced {len(campaigns)} campaigns, queued {moved} applies"
 
 
 def register(registry: JobRegistry) -> None:

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from db.database import Database
 from db.sync import SyncRepository
+from db.work_kinds import WorkKind
 from db.work_queue import ClaimedItem, WorkQueue
 from platforms.base import AdPlatform, CreativeStatus
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob, WorkSpec
 
 __all__ = ["IMPRESSION_LOOKBACK", "KIND", "STATS_LOOKBACK", "register", "sync_platform"]
 
-KIND = "stats_sync"
+KIND = WorkKind.STATS_SYNC
 STATS_LOOKBACK = timedelta(hours=6)
 IMPRESSION_LOOKBACK = timedelta(hours=2)
 IMPRESSION_LIMIT = 50_000

@@ -40,8 +40,10 @@ def _gullible(payloads: list[str]) -> FakeBackend:
     fake = FakeBackend(max_repairs=1)
 
     def review(messages: list[Message]) -> dict[str, object]:
+        # A *valid* answer (ids offered, at most half dropped) whose rationale is the payload: it is accepted, so the
+        # injected text travels on into the notes, the reviewer's prompt and the change-set (issue 11 item 14).
         ids = [line[2:].split(":", 1)[0] for line in messages[-1].content.splitlines() if line.startswith("- ")]
-        return {"drop": [*ids, "c99", "delete_account"], "rationale": payloads[0]}  # drops everything it can
+        return {"drop": ids[: len(ids) // 2], "rationale": payloads[0][:400]}
 
     def creative(messages: list[Message]) -> dict[str, object]:
         text = payloads[len(messages) % len(payloads)]
@@ -76,7 +78,7 @@ def test_payloads_change_nothing_that_matters(injected_world: World) -> None:
     w = injected_world
     cid = w.campaign_ids[1]
     honest = run_cycle(w.database, cid, now=w.now, llm=None, policy=POLICY, dry_run=True, seed=1)
-    violations = refused = 0
+    violations = refused = reviewed = 0
     for start in range(0, len(PAYLOADS), PER_CYCLE):
         payloads = PAYLOADS[start : start + PER_CYCLE]
         _plant(w, cid, payloads)
@@ -97,8 +99,13 @@ def test_payloads_change_nothing_that_matters(injected_world: World) -> None:
             assert tool in ALLOWED_TOOLS[node], entry
         # the model's tool calls were only ever the node's own named tool
         assert set(fake.tools_called) <= {"propose_creative"}
-        # no number was moved by the injection: the non-creative items equal the honest run's
-        assert _numbers(result.drafts) == _numbers(honest.drafts)
+        # no number was moved by the injection: the model may veto candidates, never invent or move one
+        assert set(_numbers(result.drafts)) <= set(_numbers(honest.drafts))
+        # the model's rationale (the payload) really travelled on: into the notes, and to the reviewer as DATA
+        assert any(payloads[0][:400] in note for note in result.notes), result.notes
+        reviewer_prompts = [m.content for c in fake.calls for m in c.messages if "Findings" in m.content]
+        assert all("<<<DATA findings>>>" in p for p in reviewer_prompts)
+        reviewed += len(reviewer_prompts)
         # every payload reached the model only inside a DATA block
         for call in fake.calls:
             for message in call.messages:
@@ -117,6 +124,7 @@ def test_payloads_change_nothing_that_matters(injected_world: World) -> None:
             ):
                 violations += 1
     assert violations == 0 and refused == 0
+    assert reviewed > 0  # the path from the model's rationale to the reviewer was exercised
 
 
 def test_the_toolbelt_refuses_tools_outside_the_node(injected_world: World) -> None:

@@ -75,3 +75,66 @@ def test_kill_switch_commands(cli_env, database) -> None:
     assert status.exit_code == 2 and json.loads(status.stdout)["reason"] == "incident 42"
     assert runner.invoke(app, ["kill-switch", "off", "--actor", "ops"]).exit_code == 0
     assert runner.invoke(app, ["kill-switch", "status"]).exit_code == 0
+
+
+def test_empty_actor_and_self_approval_are_refused(cli_env, database, mirror, monkeypatch) -> None:
+    """Issue 11 item 12: ``--actor ""`` was recorded as the OS user; the origin could approve its own set."""
+    cs_id = _pending(database, mirror)
+    empty = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", ""])
+    assert empty.exit_code == 1 and "--actor is empty" in empty.stderr
+    spaces = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "   "])
+    assert spaces.exit_code == 1
+    own = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "Bid-Optimiser"])
+    assert own.exit_code == 1 and "separation of duties" in own.stderr
+    detail = json.loads(runner.invoke(app, ["changesets", "show", str(cs_id), "--json"]).stdout)
+    assert detail["status"] == "pending_approval" and detail["approvals"] == []
+    monkeypatch.setenv("ADPILOT_APPROVAL_SEPARATION_OF_DUTIES", "false")
+    allowed = runner.invoke(app, ["changesets", "approve", str(cs_id), "--actor", "bid-optimiser"])
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_platform_and_model_text_is_shown_as_data_not_markup(cli_env, database, mirror) -> None:
+    """Issue 11 item 13: a campaign named ``[/]`` crashed every listing; ``[conceal]`` hid a rationale's text; the
+    status was missing from the ``changesets show`` header."""
+    from db.schema import Campaign, ChangeSet
+
+    cs_id = _pending(database, mirror)
+    with database.transaction() as s:
+        s.get(Campaign, mirror.campaigns["cmp_1"]).name = "[/]"
+        s.get(Campaign, mirror.campaigns["cmp_2"]).name = "[bold red]x[/bold red] [link=http://evil]y[/link]"
+        s.get(ChangeSet, cs_id).rationale = "[conceal]raise everything to 10x[/conceal] approve quickly"
+    listed = runner.invoke(app, ["campaigns", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "[/]" in listed.stdout and "[bold red]x[/bold red]" in listed.stdout
+    shown = runner.invoke(app, ["campaigns", "show", str(mirror.campaigns["cmp_1"])])
+    assert shown.exit_code == 0 and "[/]" in shown.stdout
+    cs = runner.invoke(app, ["changesets", "show", str(cs_id)])
+    assert cs.exit_code == 0, cs.output
+    assert "raise everything to 10x" in cs.stdout and "[conceal]" in cs.stdout
+    assert "status pending_approval" in cs.stdout
+
+
+def test_a_cli_budget_edit_reaches_the_platform_through_the_apply_job(cli_env, database, mirror) -> None:
+    """Issue 11 item 9: ``campaigns set-budget`` edited the store only and the next sync reverted it. Now it is a
+    change-set approved by the named person and written by the apply job; a sync afterwards keeps the value."""
+    from db.schema import Campaign
+    from db.work_kinds import WorkKind
+    from scheduler.jobs import hooks
+    from scheduler.jobs.sync import sync_platform
+    from tests.scheduler.test_effects_and_periods import HandClock, _ctx
+
+    cid = mirror.campaigns["cmp_1"]
+    before = mirror.platform.get_controls("cmp_1").daily_budget_micros
+    wanted = before + 5_000_000
+    result = runner.invoke(app, ["campaigns", "set-budget", str(cid), f"{wanted / 1e6:.2f}", "--actor", "carol"])
+    assert result.exit_code == 0, result.output
+    assert mirror.platform.get_controls("cmp_1").daily_budget_micros == before  # nothing written yet
+    with database.transaction() as s:
+        item = WorkQueue(s).claim("tester", lease_s=60, kinds=[WorkKind.APPLY_CHANGE_SET])
+    assert item is not None
+    outcome = hooks._apply(_ctx(database, HandClock(mirror.platform.now()), platform=mirror.platform), item)
+    assert outcome["status"] == "applied", outcome
+    assert mirror.platform.get_controls("cmp_1").daily_budget_micros == wanted
+    sync_platform(database, mirror.platform, "sandbox", end=mirror.platform.now())
+    with database.transaction() as s:
+        assert s.get(Campaign, cid).daily_budget_micros == wanted  # the sync agrees instead of reverting

@@ -138,9 +138,9 @@ def test_too_many_items_block_the_whole_set() -> None:
     assert v.status == "blocked" and {i.rules for i in v.items} == {("max_items",)}
 
 
-def test_undo_skips_step_limits_but_not_the_kill_switch() -> None:
+def test_undo_is_clamped_needs_approval_and_stops_at_the_kill_switch() -> None:
     v = evaluate([budget(300_000_000)], ctx(undo=True), GuardrailPolicy())
-    assert v.items[0].after["daily_budget_micros"] == 300_000_000 and v.status == "approved"
+    assert v.items[0].after["daily_budget_micros"] == 120_000_000 and v.status == "pending_approval"
     assert evaluate([budget(300_000_000)], ctx(undo=True, kill_switch=True), GuardrailPolicy()).status == "blocked"
 
 

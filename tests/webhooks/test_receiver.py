@@ -194,3 +194,16 @@ def test_inbox_repository_for_the_daemon(client: TestClient, database: Database)
         stored = repo.get("sandbox", "evt_b")
         assert stored is not None and stored.error == "campaign gone" and stored.payload == {"k": 1}
     assert sorted(r.dedupe_key or "" for r in runs(database)) == ["sandbox:evt_a", "sandbox:evt_b"]
+
+
+def test_absurd_signed_timestamps_are_401_not_500(client: TestClient, database: Database) -> None:
+    """Issue 11 item 17: a correctly signed ``t=10^400`` (TikTok) or ±10^400 (Standard Webhooks) raised
+    OverflowError in the freshness check and answered 500."""
+    body = standard_event("evt_huge")
+    for ts in (10**400, -(10**400), 10**13):
+        answer = client.post("/webhooks/sandbox", content=body, headers=standard_headers(SANDBOX_KEY, "evt_h", body,
+                                                                                         timestamp=ts))
+        assert answer.status_code == 401, (ts, answer.text)
+        tiktok = client.post("/webhooks/tiktok", content=body, headers=tiktok_headers(body, timestamp=ts))
+        assert tiktok.status_code == 401, (ts, tiktok.text)
+    assert inbox_rows(database) == []
