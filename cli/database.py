@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from cli import context
 from cli.errors import EXIT_FINDINGS
-from cli.output import console, emit_record
+from cli.output import console, data, emit_record
 from db import migrate
+from db.audit import audit_trigger_problems
+from db.roles import grant_runtime_role
 
 __all__ = ["db_app"]
 
@@ -36,6 +39,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     db = context.database(migrated=False)
     st = migrate.status(db)
     drift = [str(d) for d in migrate.drift(db)] if st.up_to_date else []
+    if st.up_to_date:
+        with db.transaction() as session:
+            drift += audit_trigger_problems(session)
     record = {
         "database": db.display_url,
         "embedded": db.embedded,
@@ -47,5 +53,19 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     emit_record("migrations", record, as_json=as_json)
     if not st.up_to_date or drift:
         if not as_json:
-            console.print("[yellow]schema is not at head:[/] run `adpilot db upgrade`")
+            console.print(
+                "[yellow]schema is not at head or differs from it:[/] run `adpilot db upgrade`; a missing or disabled "
+                "audit trigger means someone with owner rights changed the schema: investigate, then "
+                "`adpilot audit verify`"
+            )
         raise typer.Exit(EXIT_FINDINGS)
+
+
+@db_app.command("grant-runtime")
+def grant_runtime(role: str = typer.Argument(..., help="the role the application connects as (not the owner)")) -> None:
+    """Grant the runtime ROLE what adpilot needs, nothing on the audit log beyond SELECT and INSERT. Run as the
+    schema owner after every `db upgrade`."""
+    db = context.database()
+    for statement in grant_runtime_role(db, role):
+        console.print(Text(statement))
+    console.print(f"granted; connect the daemon, the receiver and the CLI as {data(role)}")

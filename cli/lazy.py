@@ -37,6 +37,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "changesets": LazyCommand("cli.changesets", "changesets_app", "Change-sets: review, approve, reject, undo."),
     "agents": LazyCommand("cli.agents", "agents_app", "Run an agent cycle for a campaign."),
     "models": LazyCommand("cli.models", "models_app", "The CTR/CVR model registry."),
+    "audit": LazyCommand("cli.audit", "audit_app", "Verify the hash-chained audit log."),
     "kill-switch": LazyCommand("cli.kill_switch", "kill_switch_app", "Stop (or allow) every account mutation."),
     "daemon": LazyCommand("cli.daemon", "daemon_app", "Run and inspect the scheduler daemon."),
     "webhooks": LazyCommand("cli.webhooks", "webhooks_app", "Run the webhook receiver."),

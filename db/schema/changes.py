@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Timestamped, one_of
@@ -98,10 +108,14 @@ class Approval(Base):
 
 
 class AuditLog(Base):
-    """Append-only. A trigger refuses UPDATE and DELETE."""
+    """Append-only and hash-chained. Triggers refuse UPDATE, DELETE and TRUNCATE and chain every insert."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (one_of("event", values(AuditEvent)), Index("ix_audit_log_occurred", "occurred_at"))
+    __table_args__ = (
+        one_of("event", values(AuditEvent)),
+        Index("ix_audit_log_occurred", "occurred_at"),
+        Index("ux_audit_log_chain_seq", "chain_seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     occurred_at: Mapped[datetime]
@@ -112,6 +126,11 @@ class AuditLog(Base):
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)
     message: Mapped[str] = mapped_column(Text, default="", server_default="")
     details: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # set by the database's audit_log_chain trigger (migration 0005), never by the application
+    chain_seq: Mapped[int] = mapped_column(BigInteger, FetchedValue(), index=False)
+    recorded_at: Mapped[datetime] = mapped_column(FetchedValue())
+    prev_hash: Mapped[str] = mapped_column(String(64), FetchedValue())
+    row_hash: Mapped[str] = mapped_column(String(64), FetchedValue())
 
 
 class GuardrailPolicySnapshot(Timestamped, Base):
