@@ -2,14 +2,17 @@
 
 Protocol (exactly-once at the effect, ARCHITECTURE.md decision 3):
 
-1. In one transaction: lock the change-set, refuse if the kill switch or read-only mode is on, evaluate the
-   guardrail policy again on fresh state (an item whose allowed number moved since approval is blocked, not
-   silently changed), dry-run every live item with ``validate_only`` → ``validated``.
-2. Per item: commit an *intent* (item ``pending``), then call the platform with the item's idempotency key, then in
-   a second transaction mirror the result into the store, store the inverse and mark the item ``applied``.
-3. A crash between the platform write and the ledger commit leaves the item ``pending``; the next apply re-issues
-   the same write with the same key, which the platform answers as a duplicate (no second mutation) with the
-   original before/after — and the ledger is completed from that.
+1. In one transaction: lock the change-set, refuse if the kill switch or read-only mode is on, refuse anything past
+   its TTL, evaluate the guardrail policy again on fresh state (an item whose allowed number moved since approval is
+   blocked, not silently changed), and resolve each live item's platform call (external ids). Then, outside any
+   transaction, dry-run every call with ``validate_only``; a third transaction records the results (``validated``).
+2. Per item, through ``scheduler.effects.perform_once`` — the same implementation the kill -9 tests exercise — with
+   the intents kept on ``change_items`` (:class:`changesets.ledger.ChangeItemLedger`): commit the intent (item
+   ``pending``), call the platform with the item's idempotency key (no transaction open), then in a second
+   transaction mirror the result into the store, store the inverse and mark the item ``applied``.
+3. A crash between the platform write and the ledger commit leaves the item ``pending``; the next attempt first reads
+   the platform back (the lever's ``is_live``) and, when the effect is there, records it without writing again; if
+   not, it re-issues the write with the same key, which a platform that honours keys answers as a duplicate.
 
 The kill switch is re-read before every platform write, so engaging it stops an apply between items.
 """
@@ -23,8 +26,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from adpilot.errors import AdpilotError, GuardrailViolation, KillSwitchEngaged
-from changesets.actions import inverse_of, write_to_platform, write_to_store
 from changesets.context import build_context
+from changesets.ledger import ChangeItemLedger
 from db.audit import AuditRepository
 from db.changesets import ALLOWED_TRANSITIONS, ChangeSetRepository
 from db.database import Database
@@ -33,7 +36,10 @@ from db.kill_switch import KillSwitchRepository
 from db.schema import Campaign, ChangeItem, ChangeSet
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
+from levers import PlatformCall, lever_for
 from platforms.base import AdPlatform, WriteResult
+from scheduler.effects import perform_once
+from scheduler.faults import FaultInjector
 
 __all__ = ["ApplyOutcome", "apply_change_set"]
 
@@ -126,7 +132,7 @@ def _prepare(
         verdict = evaluate(
             [ProposedItem(ChangeAction(i.action), i.campaign_id, i.target_id, i.after) for i in fresh], context, policy
         )
-        to_write = [i.id for i in pending]  # intents from a crashed run are completed, not re-judged
+        to_check: list[tuple[int, PlatformCall]] = []
         for item, v in zip(fresh, verdict.items, strict=True):
             if v.decision is Decision.BLOCK or dict(v.after) != dict(item.after):
                 reason = "; ".join(v.reasons) or "the allowed value changed since approval"
@@ -134,10 +140,30 @@ def _prepare(
                 outcome.blocked.append(item.id)
                 continue
             try:
-                result = write_to_platform(session, platform, item, _campaign(session, item), validate_only=True)
+                to_check.append((item.id, lever_for(item.action).resolve(session, item, _campaign(session, item))))
             except AdpilotError as exc:
                 repo.set_item_status(item, ChangeItemStatus.FAILED, error=f"dry run: {exc.message}")
                 outcome.failed[item.id] = exc.message
+        pending_ids = [i.id for i in pending]  # intents from a crashed run are completed, not re-judged
+        actions = {i.id: ChangeAction(i.action) for i in fresh}
+    dry_runs: dict[int, WriteResult | str] = {}
+    for item_id, call in to_check:  # no transaction is open during a platform call
+        try:
+            dry_runs[item_id] = lever_for(actions[item_id]).write(
+                platform, call, key=f"dry-run-{item_id}", validate_only=True
+            )
+        except AdpilotError as exc:
+            dry_runs[item_id] = exc.message
+    with database.transaction() as session:
+        repo, audit = ChangeSetRepository(session), AuditRepository(session)
+        cs = repo.get(cs_id, for_update=True)
+        to_write = list(pending_ids)
+        by_id = {i.id: i for i in cs.items}
+        for item_id, result in dry_runs.items():
+            item = by_id[item_id]
+            if isinstance(result, str):
+                repo.set_item_status(item, ChangeItemStatus.FAILED, error=f"dry run: {result}")
+                outcome.failed[item.id] = result
                 continue
             repo.set_item_status(item, ChangeItemStatus.VALIDATED)
             audit.append(
@@ -149,6 +175,7 @@ def _prepare(
                 details={"before": result.before, "after": result.after},
             )
             to_write.append(item.id)
+        status = ChangeSetStatus(cs.status)
         if outcome.failed or not to_write:
             final = ChangeSetStatus.FAILED if outcome.failed else ChangeSetStatus.BLOCKED
             repo.transition(cs, final)
@@ -173,6 +200,21 @@ def _campaign(session: Session, item: ChangeItem) -> Campaign:
     return campaign
 
 
+class _HookFaults(FaultInjector):
+    """``perform_once``'s crash points reported to the in-process test hook (``crash_hook``), as well as to the
+    daemon's SIGKILL injector (``faults``)."""
+
+    def __init__(self, faults: FaultInjector | None, hook: CrashHook | None, item: ChangeItem) -> None:
+        super().__init__(faults.point if faults else None)
+        object.__setattr__(self, "hook", hook)
+        object.__setattr__(self, "item", item)
+
+    def hit(self, point: str) -> None:
+        super().hit(point)
+        if self.hook is not None:
+            self.hook({"run": "after_intent", "after_write": "after_platform_write"}.get(point, point), self.item)
+
+
 def _write_one(
     database: Database,
     platform: AdPlatform,
@@ -181,65 +223,47 @@ def _write_one(
     actor: str,
     outcome: ApplyOutcome,
     crash_hook: CrashHook | None,
+    faults: FaultInjector | None,
     now: datetime,
 ) -> bool:
-    with database.transaction() as session:  # intent
+    with database.transaction() as session:  # resolve the call; nothing stays open across the platform call
         item = session.get(ChangeItem, item_id)
         assert item is not None
         if item.status == ChangeItemStatus.APPLIED.value:
             return True
         if KillSwitchRepository(session).engaged():
             raise KillSwitchEngaged(f"the kill switch was engaged during apply; item {item_id} not written")
-        ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.PENDING)
-    if crash_hook:
-        crash_hook("after_intent", item)
+        lever = lever_for(item.action)
+        call = lever.resolve(session, item, _campaign(session, item))
+        key, intended = item.idempotency_key, dict(item.after)
+        session.expunge(item)
     try:
-        with database.transaction() as session:
-            item = session.get(ChangeItem, item_id)
-            assert item is not None
-            result: WriteResult = write_to_platform(
-                session, platform, item, _campaign(session, item), validate_only=False
-            )
+        done = perform_once(
+            database,
+            ChangeItemLedger(actor, now),
+            idempotency_key=key,
+            intended=intended,
+            write=lambda k: lever.write(platform, call, key=k, validate_only=False),
+            read_back=lambda: lever.is_live(platform, call),
+            faults=_HookFaults(faults, crash_hook, item),
+        )
     except AdpilotError as exc:
         with database.transaction() as session:
-            item = session.get(ChangeItem, item_id)
-            assert item is not None
-            ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.FAILED, error=exc.message)
+            failed = session.get(ChangeItem, item_id)
+            assert failed is not None
+            ChangeSetRepository(session).set_item_status(failed, ChangeItemStatus.FAILED, error=exc.message)
             AuditRepository(session).append(
                 AuditEvent.FAILED,
                 actor=actor,
-                change_set_id=item.change_set_id,
-                change_item_id=item.id,
-                campaign_id=item.campaign_id,
+                change_set_id=failed.change_set_id,
+                change_item_id=failed.id,
+                campaign_id=failed.campaign_id,
                 message=exc.message,
             )
         outcome.failed[item_id] = exc.message
         return False
-    if crash_hook:
-        crash_hook("after_platform_write", item)
-    with database.transaction() as session:  # ledger
-        item = session.get(ChangeItem, item_id)
-        assert item is not None
-        facts = write_to_store(session, item, _campaign(session, item), result)
-        item.inverse = inverse_of(item, facts)
-        ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.APPLIED, at=now)
-        AuditRepository(session).append(
-            AuditEvent.APPLIED,
-            actor=actor,
-            change_set_id=item.change_set_id,
-            change_item_id=item.id,
-            campaign_id=item.campaign_id,
-            message=f"{item.action} {item.target_type} {item.target_id}",
-            details={
-                "platform_status": result.status.value,
-                "before": item.before,
-                "after": item.after,
-                "platform_before": result.before,
-                "platform_after": result.after,
-                **facts,
-            },
-        )
-    (outcome.duplicates if result.status.value == "duplicate" else outcome.applied).append(item_id)
+    duplicate = done.how in ("read_back", "already_recorded") or done.result.get("status") == "duplicate"
+    (outcome.duplicates if duplicate else outcome.applied).append(item_id)
     return True
 
 
@@ -254,6 +278,7 @@ def apply_change_set(
     read_only: bool = False,
     undo: bool = False,
     crash_hook: CrashHook | None = None,
+    faults: FaultInjector | None = None,
 ) -> ApplyOutcome:
     """Apply (or finish applying) one approved change-set. Safe to call again after a crash."""
     _refuse_if_stopped(database, read_only)
@@ -262,7 +287,9 @@ def apply_change_set(
         database, platform, change_set_id, policy=policy, now=now, actor=actor, outcome=outcome, undo=undo
     )
     for item_id in to_write:
-        if not _write_one(database, platform, item_id, actor=actor, outcome=outcome, crash_hook=crash_hook, now=now):
+        if not _write_one(
+            database, platform, item_id, actor=actor, outcome=outcome, crash_hook=crash_hook, faults=faults, now=now
+        ):
             break
     if not to_write:
         return outcome

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from adpilot.errors import InvalidInput
-from changesets.actions import TARGET_TYPE, read_before
 from changesets.context import build_context
 from db.audit import AuditRepository
 from db.changesets import ChangeSetRepository
@@ -26,6 +25,7 @@ from db.enums import ApprovalDecision, AuditEvent, ChangeAction, ChangeItemStatu
 from db.schema import Campaign, ChangeItem, ChangeSet, GuardrailPolicySnapshot
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
+from levers import TARGET_TYPE, lever_for
 
 __all__ = [
     "ChangeSetProposal",
@@ -163,7 +163,7 @@ def _propose(
                 "action": item.action.value,
                 "target_type": TARGET_TYPE[item.action],
                 "target_id": item.target_id,
-                "before": read_before(session, campaign, item.action, item.target_id, dict(v.after)),
+                "before": lever_for(item.action).read_before(session, campaign, item.target_id, dict(v.after)),
                 "after": dict(v.after),
                 "rationale": item.rationale,
                 "predicted_effect": item.predicted_effect,

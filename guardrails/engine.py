@@ -31,7 +31,6 @@ per-step and per-day bounds, never a protected campaign (from the database flag 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -39,11 +38,15 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from adpilot.errors import InvalidInput
 from db.enums import ChangeAction
 from guardrails.creative import creative_violations
-from guardrails.policy import GuardrailPolicy, StepLimits
+from guardrails.policy import GuardrailPolicy
+from levers import CONTROL_OF, Blocked, lever_for
+from levers.campaign_values import BidMultiplierLever
 
 __all__ = [
+    "CONTROL_OF",
     "MANUAL_ORIGIN",
     "CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
 
@@ -59,8 +62,8 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class ProposedItem:
-    """One proposed change. ``after`` holds the new value(s); keys per action are documented in
-    ``changesets.actions``."""
+    """One proposed change. ``after`` holds the new value(s), the typed payload of the action's lever
+    (``levers``)."""
 
     action: ChangeAction
     campaign_id: int
@@ -140,118 +143,19 @@ def _block(rule: str, reason: str, after: Mapping[str, Any]) -> ItemVerdict:
     return ItemVerdict(Decision.BLOCK, after, rules=(rule,), reasons=(reason,))
 
 
-# Which controls share a cooldown clock, and which actions need which evidence.
-CONTROL_OF = {
-    ChangeAction.SET_BUDGET: "budget",
-    ChangeAction.SET_TARGET_CPA: "bid",
-    ChangeAction.SET_BID_MULTIPLIER: "bid",
-    ChangeAction.SET_SEGMENT_MODIFIER: "segment",
-    ChangeAction.SET_SEGMENT_EXCLUSION: "segment",
-    ChangeAction.SET_DAYPART_MODIFIER: "daypart",
-    ChangeAction.SET_PLACEMENT_MODIFIER: "placement",
-    ChangeAction.SET_FREQUENCY_CAP: "frequency",
-    ChangeAction.PAUSE_CAMPAIGN: "status",
-    ChangeAction.RESUME_CAMPAIGN: "status",
-}
-
-
-def _int_interval(current: int, day_start: int, limits: StepLimits) -> tuple[int, int]:
-    """Allowed integer interval for a value moved by at most the step % from ``current`` and the day % from
-    ``day_start`` (exact rational arithmetic: micros must not drift through floats)."""
-    step = Fraction(str(limits.max_change_pct_per_step)) / 100
-    day = Fraction(str(limits.max_change_pct_per_day)) / 100
-    lo = max(math.ceil(current * (1 - step)), math.ceil(day_start * (1 - day)))
-    hi = min(math.floor(current * (1 + step)), math.floor(day_start * (1 + day)))
-    return lo, hi
-
-
-def _float_interval(current: float, day_start: float, limits: StepLimits) -> tuple[float, float]:
-    step, day = limits.max_change_pct_per_step / 100, limits.max_change_pct_per_day / 100
-    lo = max(current * (1 - step), day_start * (1 - day))
-    hi = min(current * (1 + step), day_start * (1 + day))
-    # round inward to 4 decimals (the store's NUMERIC(10,4)) so the stored value is inside the interval
-    return math.ceil(lo * 10_000) / 10_000, math.floor(hi * 10_000) / 10_000
-
-
 def _clamp_item(item: ProposedItem, state: CampaignState, policy: GuardrailPolicy) -> tuple[ItemVerdict, float]:
-    """Clamp the proposed number into its allowed interval. Returns the verdict (decision AUTO as a placeholder
-    unless blocked) and the relative change, used by the autonomy tier."""
-    a, after = item.action, dict(item.after)
-
-    def clamp_int(key: str, current: int, day_start: int, limits: StepLimits, floor: int = 0) -> ItemVerdict | float:
-        value = after.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            return _block("invalid_value", f"{key} must be a non-negative integer (micros)", after)
-        if value < floor:
-            value = floor
-        if current <= 0:
-            return _block("no_baseline", f"current {key} is 0; set the first value by hand", after)
-        lo, hi = _int_interval(current, day_start, limits)
-        lo = max(lo, floor)
-        if lo > hi:
-            return _block("daily_limit", f"today's allowance for {key} is used up ({current} now)", after)
-        after[key] = min(max(value, lo), hi)
-        return abs(after[key] - current) / current
-
-    def clamp_range(key: str, lo: float, hi: float) -> ItemVerdict | float:
-        value = after.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            return _block("invalid_value", f"{key} must be a number", after)
-        after[key] = round(min(max(float(value), lo), hi), 4)
-        return abs(after[key] - 1.0)
-
-    change: ItemVerdict | float
-    if a is ChangeAction.SET_BUDGET:
-        change = clamp_int(
-            "daily_budget_micros",
-            state.daily_budget_micros,
-            state.budget_at_day_start_micros,
-            policy.budget,
-            policy.min_daily_budget_micros,
-        )
-    elif a is ChangeAction.SET_TARGET_CPA:
-        if state.target_cpa_micros is None:
-            return _block("no_baseline", "campaign has no target CPA; set the first one by hand", after), 0.0
-        change = clamp_int(
-            "target_cpa_micros",
-            state.target_cpa_micros,
-            state.target_cpa_at_day_start_micros or state.target_cpa_micros,
-            policy.bid,
-            1,
-        )
-    elif a is ChangeAction.SET_BID_MULTIPLIER:
-        value = after.get("bid_multiplier")
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-            return _block("invalid_value", "bid_multiplier must be a positive number", after), 0.0
-        lo, hi = _float_interval(state.bid_multiplier, state.bid_multiplier_at_day_start, policy.bid)
-        if lo > hi:
-            return _block("daily_limit", "today's allowance for the bid multiplier is used up", after), 0.0
-        after["bid_multiplier"] = min(max(float(value), lo), hi)
-        change = abs(after["bid_multiplier"] - state.bid_multiplier) / state.bid_multiplier
-    elif a in (ChangeAction.SET_SEGMENT_MODIFIER, ChangeAction.SET_PLACEMENT_MODIFIER):
-        change = clamp_range("modifier", policy.modifier_min, policy.modifier_max)
-    elif a is ChangeAction.SET_DAYPART_MODIFIER:
-        hour = after.get("hour")
-        if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
-            return _block("invalid_value", "hour must be an integer 0-23", after), 0.0
-        change = clamp_range("modifier", policy.modifier_min, policy.modifier_max)
-    elif a is ChangeAction.SET_FREQUENCY_CAP:
-        cap = after.get("per_day")
-        if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
-            return _block("invalid_value", "per_day must be a positive integer or null", after), 0.0
-        if cap is not None and cap > policy.max_frequency_cap:
-            after["per_day"] = policy.max_frequency_cap
-        change = 1.0
-    elif a is ChangeAction.SET_SEGMENT_EXCLUSION:
-        if not isinstance(after.get("excluded"), bool):
-            return _block("invalid_value", "excluded must be true or false", after), 0.0
-        change = 1.0
-    else:
-        change = 1.0
-    if isinstance(change, ItemVerdict):
-        return change, 0.0
-    clamped = dict(item.after) != after
-    return ItemVerdict(Decision.AUTO, after, clamped=clamped), change
+    """The item's lever parses its typed payload and clamps the number into the allowed interval. Returns the
+    verdict (decision AUTO as a placeholder unless blocked) and the relative change, used by the autonomy tier."""
+    lever = lever_for(item.action)
+    try:
+        parsed = lever.parse(item.after)
+    except InvalidInput as exc:
+        return _block("invalid_value", exc.message, item.after), 0.0
+    result = lever.clamp(parsed, state, policy)
+    if isinstance(result, Blocked):
+        return _block(result.rule, result.reason, item.after), 0.0
+    clamped = dict(item.after) != result.after
+    return ItemVerdict(Decision.AUTO, result.after, clamped=clamped), result.change
 
 
 def _precondition_block(
@@ -273,28 +177,27 @@ def _precondition_block(
         return _block("last_creative", "pausing it would leave the campaign without an active creative", after)
     if context.undo or context.origin == MANUAL_ORIGIN:
         return None  # a person's direct edit or an undo: no evidence gate, no cooldown; every limit still holds
-    ev = policy.evidence
-    increases = a in (ChangeAction.SET_BUDGET, ChangeAction.SET_BID_MULTIPLIER, ChangeAction.SET_TARGET_CPA)
-    if increases and state.conversions_in_window < ev.min_conversions_for_bid_or_budget:
+    ev, lever = policy.evidence, lever_for(a)
+    if lever.evidence == "conversions" and state.conversions_in_window < ev.min_conversions_for_bid_or_budget:
         return _block(
             "min_evidence",
             f"{state.conversions_in_window} conversions in {ev.window_days} days "
             f"(need {ev.min_conversions_for_bid_or_budget})",
             after,
         )
-    if a in (ChangeAction.SET_SEGMENT_MODIFIER, ChangeAction.SET_SEGMENT_EXCLUSION):
+    if lever.evidence == "segment_impressions":
         seen = state.impressions_by_segment.get(item.target_id, 0)
         if seen < ev.min_impressions_for_segment:
             return _block(
                 "min_evidence", f"segment has {seen} impressions (need {ev.min_impressions_for_segment})", after
             )
-    if a is ChangeAction.PAUSE_CREATIVE:
+    if lever.evidence == "creative_clicks":
         clicks = state.clicks_by_creative.get(item.target_id, 0)
         if clicks < ev.min_clicks_for_creative_pause:
             return _block(
                 "min_evidence", f"creative has {clicks} clicks (need {ev.min_clicks_for_creative_pause})", after
             )
-    control = CONTROL_OF.get(a)
+    control = lever.control
     last = state.last_edit_at.get(control) if control else None
     if last is not None and context.now - last < timedelta(hours=policy.cooldown_hours):
         return _block(
@@ -349,18 +252,15 @@ def _pacer_verdict(item: ProposedItem, context: GuardrailContext, policy: Guardr
         return _block("pacer_scope", "campaign unknown or not active", item.after)
     if _protected(state, policy):
         return _block("protected_campaign", f"campaign {state.campaign_id} is protected", item.after)
-    value = item.after.get("bid_multiplier")
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        return _block("invalid_value", "bid_multiplier must be a positive number", item.after)
-    rules = policy.pacing
-    step, day = rules.max_step_pct / 100, rules.max_change_pct_per_day / 100
-    lo = max(rules.min_multiplier, state.bid_multiplier * (1 - step), state.bid_multiplier_at_day_start * (1 - day))
-    hi = min(rules.max_multiplier, state.bid_multiplier * (1 + step), state.bid_multiplier_at_day_start * (1 + day))
-    lo, hi = math.ceil(lo * 10_000) / 10_000, math.floor(hi * 10_000) / 10_000
-    if lo > hi:
-        return _block("daily_limit", "today's pacing allowance for the bid multiplier is used up", item.after)
-    new = min(max(float(value), lo), hi)
-    return ItemVerdict(Decision.AUTO, {"bid_multiplier": new}, clamped=new != value)
+    lever = BidMultiplierLever()
+    try:
+        parsed = lever.parse(item.after)
+    except InvalidInput as exc:
+        return _block("invalid_value", exc.message, item.after)
+    result = lever.clamp_for_pacer(parsed, state, policy)
+    if isinstance(result, Blocked):
+        return _block(result.rule, result.reason, item.after)
+    return ItemVerdict(Decision.AUTO, result.after, clamped=result.after != dict(item.after))
 
 
 def _apply_ceiling(

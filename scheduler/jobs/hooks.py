@@ -48,6 +48,7 @@ def _apply(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     outcome = apply_change_set(
         ctx.database, ctx.require_platform(), int(item.payload["change_set_id"]), policy=policy,
         now=ctx.clock.now(), actor=f"daemon:{ctx.replica_id}", read_only=bool(settings and settings.read_only),
+        faults=ctx.faults,
     )
     return {"status": outcome.status, "applied": outcome.applied, "duplicates": outcome.duplicates,
             "blocked": outcome.blocked, "failed": {str(k): v for k, v in outcome.failed.items()}}

@@ -104,7 +104,7 @@ def test_undo_obeys_step_limits_and_the_approval_tier(database, mirror) -> None:
 
 # 5 ------------------------------------------------------------------------------------------------------------
 def test_an_expired_change_set_is_never_applied_later(database, mirror, monkeypatch) -> None:
-    import changesets.apply as apply_module
+    from levers import lever_for
 
     m = mirror
     cid = m.campaigns["cmp_1"]
@@ -113,16 +113,18 @@ def test_an_expired_change_set_is_never_applied_later(database, mirror, monkeypa
              _item(cid, ChangeAction.SET_BUDGET, {"daily_budget_micros": 60_000_000})]
     cs = propose(database, _set(m, "test-agent", items, cid), policy=POLICY, now=now, read_only=False)
     approve(database, cs.id, actor="alice")
-    real = apply_module.write_to_platform
+    levers = [type(lever_for(ChangeAction.SET_BID_MULTIPLIER)), type(lever_for(ChangeAction.SET_BUDGET))]
+    for lever in levers:
+        real = lever.write
 
-    def failing_dry_run(session, platform, item, campaign, *, validate_only):
-        if validate_only:
-            raise AdpilotError("platform said no")
-        return real(session, platform, item, campaign, validate_only=validate_only)
+        def failing_dry_run(self, platform, call, *, key, validate_only, _real=real):
+            if validate_only:
+                raise AdpilotError("platform said no")
+            return _real(self, platform, call, key=key, validate_only=validate_only)
 
-    monkeypatch.setattr(apply_module, "write_to_platform", failing_dry_run)
+        monkeypatch.setattr(lever, "write", failing_dry_run)
     assert apply_change_set(database, m.platform, cs.id, policy=POLICY, now=now, actor="t").status == "failed"
-    monkeypatch.setattr(apply_module, "write_to_platform", real)
+    monkeypatch.undo()
     writes = len(m.platform.snapshot()["writes"]["records"])
     late = apply_change_set(database, m.platform, cs.id, policy=POLICY, now=now + timedelta(hours=72), actor="t")
     assert late.status in ("failed", "expired") and not late.applied

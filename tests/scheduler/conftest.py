@@ -124,8 +124,10 @@ def forkserver(database: Database, database_url: str, tmp_path: Path) -> Iterato
 
 
 @pytest.fixture()
-def side_table(database: Database) -> Database:
+def side_table(database: Database) -> Iterator[Database]:
     with database.transaction() as session:
         session.execute(text(SIDE_TABLE_DDL))
         session.execute(text("TRUNCATE test_tick_effects"))
-    return database
+    yield database
+    with database.transaction() as session:  # a table the ORM does not know would read as drift to later tests
+        session.execute(text("DROP TABLE IF EXISTS test_tick_effects"))

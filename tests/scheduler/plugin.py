@@ -2,6 +2,7 @@
 
 - ``register_tick``: a scheduled job ``test_tick`` (period 1 simulated minute) whose run inserts one row per period
   into ``test_tick_effects`` — a side-effect table without a unique key, so a period run twice would show twice.
+- ``register_apply``: the daemon's real ``apply_change_set`` handler, without the other built-in jobs.
 - ``register_effects``: a handler for ``test_effect`` items that creates one sandbox creative through the
   intent → write → ledger protocol (``scheduler.effects.perform_once``), so crash tests can count mutations in the
   sandbox's own write log.
@@ -60,6 +61,14 @@ def _slow(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
 
 def register_tick(registry: JobRegistry) -> None:
     registry.schedule(ScheduledJob(TICK_JOB, TICK_PERIOD, run=_tick, catch_up=0))
+
+
+def register_apply(registry: JobRegistry) -> None:
+    """The daemon's real change-set apply handler alone (no other built-in job), for the apply-job crash test."""
+    from db.work_kinds import WorkKind
+    from scheduler.jobs.hooks import _apply
+
+    registry.handle(WorkKind.APPLY_CHANGE_SET, _apply)
 
 
 def register_effects(registry: JobRegistry) -> None:

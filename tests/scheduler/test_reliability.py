@@ -139,6 +139,75 @@ def _kill_loop(forkserver: ForkServer, sandbox: SandboxServer, database: Databas
           f"sandbox_requests={log['requests']}")
 
 
+def _approved_creative_sets(database: Database, n: int, prefix: str) -> list[int]:
+    """``n`` approved change-sets, one ``create_creative`` item each, on the store's mirrors of the sandbox server's
+    two campaigns, queued for the real apply job."""
+    from changesets import ChangeSetProposal, ItemProposal, approve, propose
+    from db.accounts import AccountRepository
+    from db.campaigns import CampaignRepository
+    from db.enums import ChangeAction
+    from db.types import utcnow
+    from db.work_kinds import WorkKind
+    from guardrails.policy import GuardrailPolicy
+
+    with database.transaction() as session:
+        account = AccountRepository(session).add(platform="sandbox", external_id="acct_1", name="crash test")
+        campaigns = [CampaignRepository(session).create(account_id=account.id, external_id=ext, name=ext,
+                                                        objective="conversions", daily_budget_micros=10_000_000).id
+                     for ext in ("cmp_1", "cmp_2")]
+        account_id = account.id
+    ids = []
+    for i in range(n):
+        campaign_id = campaigns[i % 2]  # two campaigns: a crashed item's lease blocks only its own campaign
+        item = ItemProposal(action=ChangeAction.CREATE_CREATIVE, campaign_id=campaign_id, target_id=str(campaign_id),
+                            after={"headline": f"{prefix}{i:03d}", "description": "crash test of the apply job"})
+        cs = propose(database, ChangeSetProposal(account_id=account_id, campaign_id=campaign_id, origin="test-agent",
+                                                 items=[item]), policy=GuardrailPolicy(), now=utcnow(), read_only=False)
+        approve(database, cs.id, actor="tester")
+        with database.transaction() as session:
+            WorkQueue(session).enqueue(WorkKind.APPLY_CHANGE_SET, campaign_id=campaign_id,
+                                       payload={"change_set_id": cs.id}, dedupe_key=f"apply:{cs.id}",
+                                       max_attempts=10)
+        ids.append(cs.id)
+    return ids
+
+
+@pytest.mark.slow
+def test_kill9_against_the_real_apply_job(forkserver: ForkServer, sandbox_server: SandboxServer,
+                                          database: Database) -> None:
+    """Issue 11 item 8: the kill -9 points (mid-claim, mid-run after the intent, after the platform write before the
+    ledger), 20× each, against the daemon's real ``apply_change_set`` handler: 0 duplicate platform mutations, 0
+    lost items, every change-set applied exactly once."""
+    repeats, prefix = 20, "apply-kill-"
+    sets = _approved_creative_sets(database, len(KILL_POINTS) * repeats + 10, prefix)
+    common = ["run", "--no-builtin-jobs", "--plugin", "tests.scheduler.plugin:register_apply", "--job", "none",
+              "--platform-url", sandbox_server.url, "--lease-seconds", "1", "--poll-seconds", "0.05",
+              "--retry-base-seconds", "0.1", "--heartbeat-seconds", "0.5"]
+    killed: Counter[str] = Counter()
+    for point in KILL_POINTS:
+        for i in range(repeats):
+            status = forkserver.run([*common, "--replica-id", f"apply-crash-{point}-{i}", "--crash-at", point],
+                                    timeout=30, name=f"apply-crash-{point}")
+            assert status["signal"] == 9 and not status["timed_out"], (point, i, status)
+            killed[point] += 1
+    healthy = [forkserver.start([*common, "--replica-id", f"apply-ok-{i}"], name=f"apply-ok-{i}") for i in range(2)]
+    try:
+        _wait_until(lambda: _scalar(database, "SELECT count(*) FROM change_sets WHERE status = 'applied'")
+                    == len(sets), 120, "every change-set to be applied")
+    finally:
+        for pid in healthy:
+            assert forkserver.stop(pid)["code"] == 0
+    assert _scalar(database, "SELECT count(*) FROM change_items WHERE status <> 'applied'") == 0, "lost items"
+    assert _scalar(database, "SELECT count(*) FROM agent_runs WHERE status <> 'succeeded'") == 0
+    headlines = Counter(c.headline for cmp in ("cmp_1", "cmp_2") for c in sandbox_server.client.list_creatives(cmp)
+                        if c.headline.startswith(prefix))
+    assert len(headlines) == len(sets) and max(headlines.values()) == 1, "duplicate platform mutation"
+    created = [r for r in sandbox_server.client.write_log()["records"].values() if r["operation"] == "create_creative"]
+    assert len(created) == len(sets), "sandbox write log: one create per change-set"
+    assert _scalar(database, "SELECT count(*) FROM creatives WHERE headline LIKE 'apply-kill-%'") == len(sets)
+    print(f"\napply-job kill-9 figures: crashes={dict(killed)} change_sets={len(sets)}")
+
+
 def _terminate_backends(database: Database) -> int:
     with database.transaction() as session:
         return int(session.execute(text(
