@@ -66,16 +66,21 @@ def session_database(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture()
-def database(session_database: Database) -> Database:
-    """The session database, emptied before the test (as superuser, with the audit triggers skipped)."""
+def empty(database: Database) -> Database:
+    """Empty every table (as superuser, with the audit triggers skipped) and reset the kill switch."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with session_database.engine.begin() as conn:
+    with database.engine.begin() as conn:
         # the tests' superuser empties the audit log too: replica mode skips its append-only triggers
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO kill_switch (id, engaged, changed_at) VALUES (1, false, now())"))
-    return session_database
+    return database
+
+
+@pytest.fixture()
+def database(session_database: Database) -> Database:
+    """The session database, emptied before the test."""
+    return empty(session_database)
 
 
 @pytest.fixture()

@@ -25,6 +25,11 @@ class Mirror:
 
 @pytest.fixture()
 def mirror(database: Database) -> Mirror:
+    return build_mirror(database)
+
+
+def build_mirror(database: Database) -> Mirror:
+    """A fresh sandbox account (2 campaigns) and its mirror in the (emptied) store, with enough evidence rows."""
     platform = SandboxPlatform(SandboxConfig(seed=3, n_campaigns=2, n_users=5_000, traffic_scale=0.2))
     acc = platform.list_accounts()[0]
     campaigns, segments, creatives = {}, {}, {}
