@@ -215,3 +215,12 @@ def test_help_lists_every_command_without_importing_them() -> None:
     from cli.lazy import LAZY_COMMANDS
 
     assert all(name in out.stdout for name in LAZY_COMMANDS)
+
+
+def test_the_largest_typed_amount_is_configurable(account_id: int, monkeypatch) -> None:
+    """Issue 11 item 21: amounts are bounded by a configurable maximum (ADPILOT_MAX_AMOUNT_MICROS)."""
+    monkeypatch.setenv("ADPILOT_MAX_AMOUNT_MICROS", str(1_000 * 1_000_000))
+    result = invoke("campaigns", "create", "--account", str(account_id), "--name", "big", "--budget", "1000.01")
+    assert result.exit_code == 1 and "largest accepted amount" in result.stderr
+    ok = invoke("campaigns", "create", "--account", str(account_id), "--name", "ok", "--budget", "1000")
+    assert ok.exit_code == 0
