@@ -47,8 +47,15 @@ def request_manual_change(
         origin=MANUAL_ORIGIN,
         summary=f"{action.value} requested by {actor}",
         rationale=f"manual edit by {actor} at the CLI",
-        items=[ItemProposal(action=action, campaign_id=campaign_id, target_id=str(campaign_id), after=after,
-                            rationale=f"requested by {actor}")],
+        items=[
+            ItemProposal(
+                action=action,
+                campaign_id=campaign_id,
+                target_id=str(campaign_id),
+                after=after,
+                rationale=f"requested by {actor}",
+            )
+        ],
     )
     cs = propose(database, proposal, policy=policy, now=now, read_only=read_only)
     if cs.status == ChangeSetStatus.BLOCKED.value:
@@ -59,8 +66,9 @@ def request_manual_change(
             "limit is wrong, or engage nothing and wait (day limits reset at midnight)",
         )
     if cs.status == ChangeSetStatus.PENDING_APPROVAL.value:
-        approve(database, cs.id, actor=actor, comment="manual edit at the CLI",
-                separation_of_duties=separation_of_duties)
+        approve(
+            database, cs.id, actor=actor, comment="manual edit at the CLI", separation_of_duties=separation_of_duties
+        )
     with database.transaction() as session:
         found = ChangeSetRepository(session).get(cs.id)
         session.expunge(found)

@@ -19,7 +19,17 @@ from platforms.base import AdPlatform, WriteResult
 if TYPE_CHECKING:  # levers must not import the guardrails at run time: the engine imports levers
     from guardrails.policy import GuardrailPolicy
 
-__all__ = ["Blocked", "Clamped", "Evidence", "Lever", "Payload", "PlatformCall", "get_row", "round_inward"]
+__all__ = [
+    "Blocked",
+    "Clamped",
+    "Evidence",
+    "Lever",
+    "Payload",
+    "PlatformCall",
+    "get_row",
+    "round_inward",
+    "status_inverse",
+]
 
 Evidence = Literal["conversions", "segment_impressions", "creative_clicks"]
 
@@ -62,6 +72,14 @@ def get_row(session: Session, model: type[Any], row_id: str | int) -> Any:
     if row is None:
         raise NotFound(f"{model.__tablename__} {row_id} does not exist")
     return row
+
+
+def status_inverse(item: ChangeItem, status: str, opposite: ChangeAction) -> dict[str, Any] | None:
+    """Undo a pause/resume: the opposite lever back to the recorded status (nothing when it did not change)."""
+    was = item.before.get("status")
+    if was == status or was not in ("active", "paused"):
+        return None
+    return {"action": opposite.value, "target_id": item.target_id, "after": {"status": was}}
 
 
 def round_inward(lo: float, hi: float) -> tuple[float, float]:

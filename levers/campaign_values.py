@@ -46,86 +46,74 @@ def _clamp_micros(
     return Clamped({key: new}, abs(new - current) / current)
 
 
+class _MicrosLever(Lever):
+    """A campaign-level amount in micros, moved within the step and day limits of ``limits`` (policy section)."""
+
+    key: ClassVar[str]
+    limits: ClassVar[str]  # "budget" or "bid"
+    evidence = "conversions"
+
+    def clamp(self, after: dict[str, Any], state: Any, policy: GuardrailPolicy) -> Clamped | Blocked:
+        current, day_start, floor = self._bounds(state, policy)
+        return _clamp_micros(self.key, after[self.key], current, day_start, getattr(policy, self.limits), floor)
+
+    def _bounds(self, state: Any, policy: GuardrailPolicy) -> tuple[int | None, int | None, int]:
+        raise NotImplementedError
+
+    def read_before(self, session: Session, campaign: Campaign, target_id: str, after: Mapping[str, Any]) -> dict:
+        return {self.key: getattr(campaign, self.key)}
+
+    def resolve(self, session: Session, item: ChangeItem, campaign: Campaign) -> PlatformCall:
+        return PlatformCall(campaign.external_id, values={self.key: int(item.after[self.key])})
+
+    def is_live(self, platform: AdPlatform, call: PlatformCall) -> bool:
+        return bool(getattr(platform.get_controls(call.campaign), self.key) == call.values[self.key])
+
+    def mirror(self, session: Session, item: ChangeItem, campaign: Campaign, platform_after: Mapping[str, Any]) -> dict:
+        setattr(campaign, self.key, int(item.after[self.key]))
+        return {}
+
+
 class BudgetPayload(Payload):
     daily_budget_micros: int = Field(ge=0)
 
 
-class BudgetLever(Lever):
+class BudgetLever(_MicrosLever):
     action: ClassVar[ChangeAction] = ChangeAction.SET_BUDGET
     target_type: ClassVar[str] = "campaign"
     control: ClassVar[str | None] = "budget"
     payload = BudgetPayload
-    evidence = "conversions"
+    key: ClassVar[str] = "daily_budget_micros"
+    limits: ClassVar[str] = "budget"
 
-    def clamp(self, after: dict[str, Any], state: Any, policy: GuardrailPolicy) -> Clamped | Blocked:
-        return _clamp_micros(
-            "daily_budget_micros",
-            after["daily_budget_micros"],
-            state.daily_budget_micros,
-            state.budget_at_day_start_micros,
-            policy.budget,
-            policy.min_daily_budget_micros,
-        )
-
-    def read_before(self, session: Session, campaign: Campaign, target_id: str, after: Mapping[str, Any]) -> dict:
-        return {"daily_budget_micros": campaign.daily_budget_micros}
-
-    def resolve(self, session: Session, item: ChangeItem, campaign: Campaign) -> PlatformCall:
-        return PlatformCall(
-            campaign.external_id, values={"daily_budget_micros": int(item.after["daily_budget_micros"])}
-        )
+    def _bounds(self, state: Any, policy: GuardrailPolicy) -> tuple[int | None, int | None, int]:
+        return state.daily_budget_micros, state.budget_at_day_start_micros, policy.min_daily_budget_micros
 
     def write(self, platform: AdPlatform, call: PlatformCall, *, key: str, validate_only: bool) -> WriteResult:
         return platform.set_daily_budget(
-            call.campaign, call.values["daily_budget_micros"], idempotency_key=key, validate_only=validate_only
+            call.campaign, call.values[self.key], idempotency_key=key, validate_only=validate_only
         )
-
-    def is_live(self, platform: AdPlatform, call: PlatformCall) -> bool:
-        return platform.get_controls(call.campaign).daily_budget_micros == call.values["daily_budget_micros"]
-
-    def mirror(self, session: Session, item: ChangeItem, campaign: Campaign, platform_after: Mapping[str, Any]) -> dict:
-        campaign.daily_budget_micros = int(item.after["daily_budget_micros"])
-        return {}
 
 
 class TargetCpaPayload(Payload):
     target_cpa_micros: int = Field(ge=1)
 
 
-class TargetCpaLever(Lever):
+class TargetCpaLever(_MicrosLever):
     action: ClassVar[ChangeAction] = ChangeAction.SET_TARGET_CPA
     target_type: ClassVar[str] = "campaign"
     control: ClassVar[str | None] = "bid"
     payload = TargetCpaPayload
-    evidence = "conversions"
+    key: ClassVar[str] = "target_cpa_micros"
+    limits: ClassVar[str] = "bid"
 
-    def clamp(self, after: dict[str, Any], state: Any, policy: GuardrailPolicy) -> Clamped | Blocked:
-        return _clamp_micros(
-            "target_cpa_micros",
-            after["target_cpa_micros"],
-            state.target_cpa_micros,
-            state.target_cpa_at_day_start_micros,
-            policy.bid,
-            1,
-        )
-
-    def read_before(self, session: Session, campaign: Campaign, target_id: str, after: Mapping[str, Any]) -> dict:
-        return {"target_cpa_micros": campaign.target_cpa_micros}
-
-    def resolve(self, session: Session, item: ChangeItem, campaign: Campaign) -> PlatformCall:
-        return PlatformCall(campaign.external_id, values={"target_cpa_micros": int(item.after["target_cpa_micros"])})
+    def _bounds(self, state: Any, policy: GuardrailPolicy) -> tuple[int | None, int | None, int]:
+        return state.target_cpa_micros, state.target_cpa_at_day_start_micros, 1
 
     def write(self, platform: AdPlatform, call: PlatformCall, *, key: str, validate_only: bool) -> WriteResult:
         return platform.set_target_cpa(
-            call.campaign, call.values["target_cpa_micros"], idempotency_key=key, validate_only=validate_only
+            call.campaign, call.values[self.key], idempotency_key=key, validate_only=validate_only
         )
-
-    def is_live(self, platform: AdPlatform, call: PlatformCall) -> bool:
-        return platform.get_controls(call.campaign).target_cpa_micros == call.values["target_cpa_micros"]
-
-    def mirror(self, session: Session, item: ChangeItem, campaign: Campaign, platform_after: Mapping[str, Any]) -> dict:
-        campaign.target_cpa_micros = int(item.after["target_cpa_micros"])
-        return {}
 
 
 class BidMultiplierPayload(Payload):

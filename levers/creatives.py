@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from adpilot.errors import InvalidInput
 from db.enums import ChangeAction, CreativeOrigin, CreativeStatus, PolicyVerdict
 from db.schema import Campaign, ChangeItem, Creative
-from levers.base import Blocked, Clamped, Lever, Payload, PlatformCall, get_row
+from levers.base import Blocked, Clamped, Lever, Payload, PlatformCall, get_row, status_inverse
 from platforms.base import AdPlatform, WriteResult
 
 if TYPE_CHECKING:  # levers must not import the guardrails at run time: the engine imports levers
@@ -126,10 +126,7 @@ class _CreativeStatusLever(Lever):
         return {}
 
     def inverse(self, item: ChangeItem, facts: Mapping[str, Any]) -> dict[str, Any] | None:
-        was = item.before.get("status")
-        if was == self.status or was not in ("active", "paused"):
-            return None
-        return {"action": self.opposite.value, "target_id": item.target_id, "after": {"status": was}}
+        return status_inverse(item, self.status, self.opposite)
 
 
 class PauseCreativeLever(_CreativeStatusLever):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.enums import ChangeAction
 from db.schema import Campaign, ChangeItem
-from levers.base import Blocked, Clamped, Lever, Payload, PlatformCall
+from levers.base import Blocked, Clamped, Lever, Payload, PlatformCall, status_inverse
 from platforms.base import AdPlatform, WriteResult
 
 if TYPE_CHECKING:  # levers must not import the guardrails at run time: the engine imports levers
@@ -50,10 +50,7 @@ class _CampaignStatusLever(Lever):
         return {}
 
     def inverse(self, item: ChangeItem, facts: Mapping[str, Any]) -> dict[str, Any] | None:
-        was = item.before.get("status")
-        if was == self.status or was not in ("active", "paused"):
-            return None
-        return {"action": self.opposite.value, "target_id": item.target_id, "after": {"status": was}}
+        return status_inverse(item, self.status, self.opposite)
 
 
 class PauseCampaignLever(_CampaignStatusLever):

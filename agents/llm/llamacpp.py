@@ -49,6 +49,7 @@ from pydantic import BaseModel
 
 from adpilot.settings import Settings
 from agents.llm.base import LLMResult, ToolCall, ToolSpec
+from agents.llm.embedded import EmbeddedConfig
 from agents.llm.errors import LLMError, LLMTimeout, LLMUnavailable
 from agents.llm.gguf import PACKAGED_GGUF_FILE, verified_gguf
 from agents.llm.messages import Message, to_chat_dict
@@ -77,29 +78,8 @@ _INSTALL_REMEDY = 'build it portably: CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class LlamaCppConfig:
-    """What identifies a loaded model (path and runtime shape) plus per-call defaults."""
-
-    gguf_path: Path | None = None
-    sha256: str | None = None
-    n_ctx: int = 4096
-    n_threads: int = 1
-    seed: int = 42
-    max_tokens: int = 512
-    timeout_s: float = 60.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LlamaCppConfig:
-        return cls(
-            gguf_path=settings.llm_gguf_path,
-            sha256=settings.llm_gguf_sha256,
-            n_ctx=settings.llm_n_ctx,
-            n_threads=settings.llm_n_threads,
-            seed=settings.llm_seed,
-            max_tokens=settings.llm_max_tokens,
-            timeout_s=settings.llm_timeout_s,
-        )
+LlamaCppConfig = EmbeddedConfig
+"""The same settings as the default in-process backend (its ``cache_dir`` is unused here)."""
 
 
 @dataclass

@@ -14,8 +14,9 @@ from tests.scheduler.test_effects_and_periods import HandClock, _ctx
 
 def _claim(database: Database, kind: str, cid: int, reason: str) -> ClaimedItem:
     with database.transaction() as session:
-        WorkQueue(session).enqueue(kind, campaign_id=cid, trigger="webhook", payload={"reason": reason},
-                                   dedupe_key=f"t:{kind}")
+        WorkQueue(session).enqueue(
+            kind, campaign_id=cid, trigger="webhook", payload={"reason": reason}, dedupe_key=f"t:{kind}"
+        )
         item = WorkQueue(session).claim("tester", lease_s=60, kinds=[kind])
     assert item is not None
     return item
@@ -45,8 +46,16 @@ def test_a_depleted_budget_wakes_only_the_bid_optimiser(world) -> None:
 
     cid = world.campaign_ids[1]
     whole = run_cycle(world.database, cid, now=world.now, llm=None, policy=GuardrailPolicy(), dry_run=True, seed=1)
-    paced = run_cycle(world.database, cid, now=world.now, llm=None, policy=GuardrailPolicy(), dry_run=True, seed=1,
-                      specialists=jobs.SPECIALISTS_OF_KIND["pacing_review"])
+    paced = run_cycle(
+        world.database,
+        cid,
+        now=world.now,
+        llm=None,
+        policy=GuardrailPolicy(),
+        dry_run=True,
+        seed=1,
+        specialists=jobs.SPECIALISTS_OF_KIND["pacing_review"],
+    )
     nodes = {call.split(":")[0] for call in paced.tool_calls}
     assert nodes <= {"bid_optimiser", "reviewer"} and "bid_optimiser" in nodes
     assert {call.split(":")[0] for call in whole.tool_calls} > nodes  # the daily cycle runs every specialist

@@ -85,8 +85,9 @@ def test_undo_obeys_step_limits_and_the_approval_tier(database, mirror) -> None:
     for day in range(4):
         current = m.platform.get_controls("cmp_1").daily_budget_micros
         item = _item(cid, ChangeAction.SET_BUDGET, {"daily_budget_micros": int(current * 0.8)})
-        cs = propose(database, _set(m, "test-agent", [item], cid), policy=POLICY, now=now + timedelta(days=day),
-                     read_only=False)
+        cs = propose(
+            database, _set(m, "test-agent", [item], cid), policy=POLICY, now=now + timedelta(days=day), read_only=False
+        )
         approve(database, cs.id, actor="alice")
         apply_change_set(database, m.platform, cs.id, policy=POLICY, now=now + timedelta(days=day), actor="t")
         first = first or cs.id
@@ -109,8 +110,10 @@ def test_an_expired_change_set_is_never_applied_later(database, mirror, monkeypa
     m = mirror
     cid = m.campaigns["cmp_1"]
     now = m.platform.now()
-    items = [_item(cid, ChangeAction.SET_BID_MULTIPLIER, {"bid_multiplier": 1.05}),
-             _item(cid, ChangeAction.SET_BUDGET, {"daily_budget_micros": 60_000_000})]
+    items = [
+        _item(cid, ChangeAction.SET_BID_MULTIPLIER, {"bid_multiplier": 1.05}),
+        _item(cid, ChangeAction.SET_BUDGET, {"daily_budget_micros": 60_000_000}),
+    ]
     cs = propose(database, _set(m, "test-agent", items, cid), policy=POLICY, now=now, read_only=False)
     approve(database, cs.id, actor="alice")
     levers = [type(lever_for(ChangeAction.SET_BID_MULTIPLIER)), type(lever_for(ChangeAction.SET_BUDGET))]

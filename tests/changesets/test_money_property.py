@@ -61,10 +61,16 @@ class Tape:
             if ext == "cmp_2":
                 assert len(series) == 1, f"protected campaign {ext} moved its {lever}: {series}"
                 continue
-            day_pct = POLICY.budget.max_change_pct_per_day if lever == "budget" else max(
-                POLICY.bid.max_change_pct_per_day, POLICY.pacing.max_change_pct_per_day)
-            step_pct = POLICY.budget.max_change_pct_per_step if lever == "budget" else max(
-                POLICY.bid.max_change_pct_per_step, POLICY.pacing.max_step_pct)
+            day_pct = (
+                POLICY.budget.max_change_pct_per_day
+                if lever == "budget"
+                else max(POLICY.bid.max_change_pct_per_day, POLICY.pacing.max_change_pct_per_day)
+            )
+            step_pct = (
+                POLICY.budget.max_change_pct_per_step
+                if lever == "budget"
+                else max(POLICY.bid.max_change_pct_per_step, POLICY.pacing.max_step_pct)
+            )
             start_of_day: dict[object, float] = {}
             previous = series[0][1]
             for when, value in series:
@@ -80,11 +86,19 @@ def _proposal(m: Mirror, lever: str, ext: str, scope: str, origin: str, factor: 
     cid = m.campaigns[ext]
     controls = m.platform.get_controls(ext)
     if lever == "budget":
-        item = ItemProposal(action=ChangeAction.SET_BUDGET, campaign_id=cid, target_id=str(cid),
-                            after={"daily_budget_micros": int(controls.daily_budget_micros * factor)})
+        item = ItemProposal(
+            action=ChangeAction.SET_BUDGET,
+            campaign_id=cid,
+            target_id=str(cid),
+            after={"daily_budget_micros": int(controls.daily_budget_micros * factor)},
+        )
     else:
-        item = ItemProposal(action=ChangeAction.SET_BID_MULTIPLIER, campaign_id=cid, target_id=str(cid),
-                            after={"bid_multiplier": round(controls.bid_multiplier * factor, 4)})
+        item = ItemProposal(
+            action=ChangeAction.SET_BID_MULTIPLIER,
+            campaign_id=cid,
+            target_id=str(cid),
+            after={"bid_multiplier": round(controls.bid_multiplier * factor, 4)},
+        )
     other = m.campaigns[CAMPAIGNS[1 - CAMPAIGNS.index(ext)]]
     scoped = {"own": cid, "other": other, "none": None}[scope]
     return ChangeSetProposal(account_id=m.account_id, campaign_id=scoped, origin=origin, items=[item])
@@ -111,8 +125,9 @@ def test_no_sequence_moves_money_past_the_policy(session_database: Database, ops
                     if outcome.applied:
                         applied.append(cs.id)
             elif applied:
-                undo_change_set(database, m.platform, applied[op[1] % len(applied)], actor="bob", policy=POLICY,
-                                now=now)
+                undo_change_set(
+                    database, m.platform, applied[op[1] % len(applied)], actor="bob", policy=POLICY, now=now
+                )
         except AdpilotError:
             pass  # refused (blocked, nothing to undo, already undone …): refusing is always allowed
         tape.record(now)

@@ -54,8 +54,9 @@ def owned() -> Iterator[tuple[str, str, str]]:
 def _write(database: Database, n: int) -> None:
     for i in range(n):
         with database.transaction() as session:
-            AuditRepository(session).append(AuditEvent.MANUAL_EDIT, actor=f"user{i}", message=f"edit {i}",
-                                            details={"i": i, "note": "x|y:z"})
+            AuditRepository(session).append(
+                AuditEvent.MANUAL_EDIT, actor=f"user{i}", message=f"edit {i}", details={"i": i, "note": "x|y:z"}
+            )
 
 
 def _psql(url: str, statement: str) -> None:

@@ -18,8 +18,11 @@ from tests.scheduler.test_effects_and_periods import HandClock, _ctx
 def _store(database, n: int) -> None:
     with database.transaction() as session:
         for i in range(n):
-            InboxRepository(session).record(InboxItem(source="sandbox", event_id=f"e{i}", event_type="daily_summary",
-                                                      payload=orjson.dumps({"i": i})))
+            InboxRepository(session).record(
+                InboxItem(
+                    source="sandbox", event_id=f"e{i}", event_type="daily_summary", payload=orjson.dumps({"i": i})
+                )
+            )
 
 
 def _rows(database) -> list[WebhookInbox]:

@@ -48,7 +48,7 @@ def test_stalled_headers_and_bodies_are_cut_off(database, database_url) -> None:
             else:
                 sock.sendall(
                     b"POST /webhooks/sandbox HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: 500\r\n\r\n{\"type\": \"budg"  # body cut short
+                    b'Content-Length: 500\r\n\r\n{"type": "budg'  # body cut short
                 )
             stalled.append(sock)
         deadline = time.monotonic() + 8.0  # 1.5 s deadlines; generous for a loaded machine, far below 45 s

@@ -17,9 +17,16 @@ def _campaign(database: Database) -> int:
         account = AdAccount(platform="sandbox", external_id="acct_1", name="A", currency="EUR", time_zone="UTC")
         session.add(account)
         session.flush()
-        campaign = Campaign(account_id=account.id, external_id="cmp_1", name="C", objective="conversions",
-                            status="active", daily_budget_micros=1_000_000, bid_strategy="manual_cpc",
-                            bid_multiplier=1)
+        campaign = Campaign(
+            account_id=account.id,
+            external_id="cmp_1",
+            name="C",
+            objective="conversions",
+            status="active",
+            daily_budget_micros=1_000_000,
+            bid_strategy="manual_cpc",
+            bid_multiplier=1,
+        )
         session.add(campaign)
         session.flush()
         return campaign.id
@@ -50,5 +57,3 @@ def test_distinct_events_coalesce_into_one_queued_run_per_campaign_and_kind(clie
     client.post("/webhooks/sandbox", content=body, headers=standard_headers(SANDBOX_KEY, "dep_after", body))
     kinds = sorted(r.status for r in runs(database) if r.campaign_id == campaign_id)
     assert kinds == ["queued", "running"]
-
-
