@@ -65,6 +65,17 @@ class SecretMasker:
         return {key: self._mask(value) for key, value in event.items()}
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the moment of writing, not the object it was at configuration time
+    (a replaced stream — a test's capture, a daemonised process — may have been closed since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", *, json: bool = False, secrets: Iterable[str] = ()) -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -81,7 +92,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False, secrets: Itera
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 import structlog
 
 from adpilot.logs import MASK, configure_logging, secrets_of
 from adpilot.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()  # the configuration is process-wide: leave the next tests the default one
 
 
 def test_exceptions_show_no_locals_and_secrets_are_masked(capsys, monkeypatch, tmp_path) -> None:
