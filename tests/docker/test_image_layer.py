@@ -51,6 +51,8 @@ def test_the_build_context_holds_every_installed_package_and_no_secrets() -> Non
     config = tomllib.loads((REPO / "pyproject.toml").read_text())
     packages = {p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]}
     assert packages <= top, packages - top
+    on_disk = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests"}
+    assert on_disk <= packages, f"packages pyproject.toml does not install: {sorted(on_disk - packages)}"
     assert not any(f.startswith((".git/", ".venv/", "tests/")) or f == ".env" for f in files)
 
 
