@@ -222,3 +222,52 @@ def test_outcome_evaluation_writes_the_realised_effect_next_to_the_prediction(da
     assert realised["delta_spend_micros_per_day"] == 0
     assert realised["forecast_error_conversions_per_day"] == 1.0 and len(outcome_rows) == 1
     assert evaluate_outcomes(database, now=now + timedelta(days=4)) == {"evaluated": 0}  # written once
+
+
+def test_after_a_crash_the_apply_job_reads_the_platform_back_instead_of_writing_again(database, mirror) -> None:
+    """Issue 11 item 8: the apply job's own exactly-once copy had no read-back. On a platform whose idempotency
+    keys have expired (Google Ads keeps them for hours; Meta has none) a retry after a crash between the platform
+    write and the ledger wrote a second creative. The apply job now runs on ``perform_once`` and reads back first."""
+    from platforms.sandbox.write_log import WriteLog
+
+    m = mirror
+    cid = m.campaigns["cmp_1"]
+    item = ItemProposal(action=ChangeAction.CREATE_CREATIVE, campaign_id=cid, target_id=str(cid),
+                        after={"headline": "Trail shoes, light", "description": "Made for long runs."})
+    cs = _run(database, m, _proposal(m, item))
+    approve(database, cs.id, actor="alice")
+
+    def crash(stage, _item):
+        if stage == "after_platform_write":
+            raise Crash(stage)
+
+    with pytest.raises(Crash):
+        _apply(database, m, cs.id, crash_hook=crash)
+    m.platform._writes = WriteLog(m.platform.config.max_writes_per_tick)  # the key window has passed
+    outcome = _apply(database, m, cs.id)
+    assert outcome.status == "applied" and outcome.applied == [] and len(outcome.duplicates) == 1
+    same = [c for c in m.platform.list_creatives("cmp_1") if c.headline == "Trail shoes, light"]
+    assert len(same) == 1, "a second creative: the retry wrote again instead of reading back"
+
+
+def test_no_database_transaction_is_open_during_a_platform_call(database, mirror, database_url) -> None:
+    """Issue 11 item 8: the apply job held a database transaction open across the platform call."""
+    import psycopg
+
+    m = mirror
+    seen: list[int] = []
+    real = m.platform.set_bid_multiplier
+    admin = database_url.replace("+psycopg", "")
+
+    def watching(*args, **kwargs):
+        with psycopg.connect(admin, autocommit=True) as conn:
+            seen.append(conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            ).fetchone()[0])
+        return real(*args, **kwargs)
+
+    m.platform.set_bid_multiplier = watching  # type: ignore[method-assign]
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    assert _apply(database, m, cs.id).status == "applied"
+    assert seen and max(seen) == 0, f"transactions open during platform calls: {seen}"
