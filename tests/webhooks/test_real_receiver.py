@@ -73,7 +73,12 @@ def test_burst_of_10k_events_survives_receiver_restarts(database: Database, data
     try:
         sender.start()
         for restart in range(3):
-            time.sleep(2.0)
+            # restart once the burst has really progressed, not after a fixed time: on an idle machine the whole
+            # burst can finish before a fixed sleep ends, and then nothing is interrupted
+            target = counts(database)[0] + 800
+            deadline = time.monotonic() + 15
+            while counts(database)[0] < target and time.monotonic() < deadline and sender.is_alive():
+                time.sleep(0.02)
             if restart % 2 == 0:
                 receiver.kill()
             else:
