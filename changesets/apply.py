@@ -237,14 +237,21 @@ def _write_one(
         call = lever.resolve(session, item, _campaign(session, item))
         key, intended = item.idempotency_key, dict(item.after)
         session.expunge(item)
+    ledger = ChangeItemLedger(actor, now)
+
+    def read_back() -> bool:
+        found = lever.live_facts(platform, call)
+        ledger.live_after = found or {}
+        return found is not None
+
     try:
         done = perform_once(
             database,
-            ChangeItemLedger(actor, now),
+            ledger,
             idempotency_key=key,
             intended=intended,
             write=lambda k: lever.write(platform, call, key=k, validate_only=False),
-            read_back=lambda: lever.is_live(platform, call),
+            read_back=read_back,
             faults=_HookFaults(faults, crash_hook, item),
         )
     except AdpilotError as exc:

@@ -27,6 +27,7 @@ __all__ = ["ChangeItemLedger"]
 class ChangeItemLedger:
     def __init__(self, actor: str, now: Any) -> None:
         self.actor, self.now = actor, now
+        self.live_after: dict[str, Any] = {}  # what a read-back found (set by the apply job's read-back)
 
     @staticmethod
     def _item(session: Session, key: str) -> ChangeItem | None:
@@ -50,7 +51,10 @@ class ChangeItemLedger:
         campaign = session.get(Campaign, item.campaign_id)
         assert campaign is not None
         lever = lever_for(item.action)
-        platform_after = result.get("after") if isinstance(result.get("after"), dict) else {}
+        if result.get("status") == "read_back":
+            platform_after: Any = self.live_after
+        else:
+            platform_after = result.get("after") if isinstance(result.get("after"), dict) else {}
         facts = lever.mirror(session, item, campaign, platform_after or {})
         item.inverse = lever.inverse(item, facts)
         ChangeSetRepository(session).set_item_status(item, ChangeItemStatus.APPLIED, at=self.now)

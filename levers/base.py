@@ -123,6 +123,11 @@ class Lever(ABC):
     def is_live(self, platform: AdPlatform, call: PlatformCall) -> bool:
         """Whether the platform already shows the effect (the read-back after a crash between write and ledger)."""
 
+    def live_facts(self, platform: AdPlatform, call: PlatformCall) -> dict[str, Any] | None:
+        """What the read-back found (``None``: the effect is not live) — the platform-side facts the store mirror
+        needs, as a write's ``after`` would have carried them (a created creative's id)."""
+        return {} if self.is_live(platform, call) else None
+
     @abstractmethod
     def mirror(
         self, session: Session, item: ChangeItem, campaign: Campaign, platform_after: Mapping[str, Any]

@@ -55,10 +55,15 @@ class CreateCreativeLever(Lever):
         )
 
     def is_live(self, platform: AdPlatform, call: PlatformCall) -> bool:
-        return any(
-            c.headline == call.values["headline"] and c.description == call.values["description"]
-            for c in platform.list_creatives(call.campaign)
-        )
+        return self.live_facts(platform, call) is not None
+
+    def live_facts(self, platform: AdPlatform, call: PlatformCall) -> dict[str, Any] | None:
+        for creative in platform.list_creatives(call.campaign):
+            if creative.headline == call.values["headline"] and creative.description == call.values["description"]:
+                return {"creative_id": creative.id, "status": creative.status.value}
+        return None
+
+
 
     def mirror(self, session: Session, item: ChangeItem, campaign: Campaign, platform_after: Mapping[str, Any]) -> dict:
         external_id = platform_after.get("creative_id")

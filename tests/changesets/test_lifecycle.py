@@ -248,6 +248,11 @@ def test_after_a_crash_the_apply_job_reads_the_platform_back_instead_of_writing_
     assert outcome.status == "applied" and outcome.applied == [] and len(outcome.duplicates) == 1
     same = [c for c in m.platform.list_creatives("cmp_1") if c.headline == "Trail shoes, light"]
     assert len(same) == 1, "a second creative: the retry wrote again instead of reading back"
+    from db.schema import Creative
+
+    with database.transaction() as s:  # the store mirrors the live creative, with its platform id
+        rows = s.query(Creative).filter(Creative.headline == "Trail shoes, light").all()
+        assert [r.external_id for r in rows] == [same[0].id]
 
 
 def test_no_database_transaction_is_open_during_a_platform_call(database, mirror, database_url) -> None:
