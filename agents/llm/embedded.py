@@ -45,7 +45,7 @@ from pydantic import BaseModel
 from adpilot.settings import Settings
 from agents.llm.base import LLMResult, ToolCall, ToolSpec
 from agents.llm.errors import LLMError, LLMTimeout, LLMUnavailable
-from agents.llm.gguf import PACKAGED_GGUF_FILE, verified_gguf
+from agents.llm.gguf import PACKAGED_GGUF_FILE, model_path, verified_gguf
 from agents.llm.messages import Message, to_chat_dict
 from agents.llm.structured import (
     DEFAULT_MAX_REPAIRS,
@@ -116,17 +116,18 @@ class LoadedModel:
         return int(self.tokenizer.eos_token_id)
 
 
-_MODELS: dict[tuple[Path, Path | None], LoadedModel] = {}
+_MODELS: dict[tuple[Path, str | None, Path | None], LoadedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
 def load_model(config: EmbeddedConfig) -> LoadedModel:
     """The process-wide model for ``config``: verified and loaded on first use, then reused."""
     with _MODELS_LOCK:
-        path, sha256 = verified_gguf(config.gguf_path, config.sha256)
-        key = (path, config.cache_dir)
+        # the file is hashed once, when it is loaded, not on every call (98 MB per generation otherwise)
+        key = (model_path(config.gguf_path), config.sha256, config.cache_dir)
         loaded = _MODELS.get(key)
-        if loaded is None or loaded.sha256 != sha256:
+        if loaded is None:
+            path, sha256 = verified_gguf(config.gguf_path, config.sha256)
             loaded = _load(path, sha256, config)
             _MODELS[key] = loaded
         return loaded

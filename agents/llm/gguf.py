@@ -22,6 +22,7 @@ __all__ = [
     "PACKAGED_GGUF_SHA256",
     "PACKAGED_MODEL_PACKAGE",
     "file_sha256",
+    "model_path",
     "packaged_gguf_path",
     "verified_gguf",
 ]
@@ -63,6 +64,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def model_path(configured_path: Path | None) -> Path:
+    """The model file that would be loaded (not read, not verified): the configured path or the packaged one."""
+    return (configured_path or packaged_gguf_path()).resolve()
+
+
 def verified_gguf(configured_path: Path | None, configured_sha256: str | None) -> tuple[Path, str]:
     """The model file to load and its SHA-256, refused when it differs from the pin.
 
@@ -70,7 +76,7 @@ def verified_gguf(configured_path: Path | None, configured_sha256: str | None) -
     ``ADPILOT_LLM_GGUF_SHA256`` when set, otherwise it loads with a warning. An agent that moves money must not
     silently run a swapped model.
     """
-    path = (configured_path or packaged_gguf_path()).resolve()
+    path = model_path(configured_path)
     if not path.is_file():
         raise LLMUnavailable(f"the GGUF model file {path} does not exist", remedy="fix ADPILOT_LLM_GGUF_PATH")
     actual = file_sha256(path)

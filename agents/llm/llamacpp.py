@@ -51,7 +51,7 @@ from adpilot.settings import Settings
 from agents.llm.base import LLMResult, ToolCall, ToolSpec
 from agents.llm.embedded import EmbeddedConfig
 from agents.llm.errors import LLMError, LLMTimeout, LLMUnavailable
-from agents.llm.gguf import PACKAGED_GGUF_FILE, verified_gguf
+from agents.llm.gguf import PACKAGED_GGUF_FILE, model_path, verified_gguf
 from agents.llm.messages import Message, to_chat_dict
 from agents.llm.structured import (
     DEFAULT_MAX_REPAIRS,
@@ -93,17 +93,17 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_MODELS: dict[tuple[Path, int, int, int], LoadedModel] = {}
+_MODELS: dict[tuple[Path, str | None, int, int, int], LoadedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
 def load_model(config: LlamaCppConfig) -> LoadedModel:
     """The process-wide model for ``config``: verified and loaded on first use, then reused."""
     with _MODELS_LOCK:
-        path, sha256 = verified_gguf(config.gguf_path, config.sha256)
-        key = (path, config.n_ctx, config.n_threads, config.seed)
+        key = (model_path(config.gguf_path), config.sha256, config.n_ctx, config.n_threads, config.seed)
         loaded = _MODELS.get(key)
-        if loaded is None:
+        if loaded is None:  # hashed once, when loaded
+            path, sha256 = verified_gguf(config.gguf_path, config.sha256)
             loaded = _load(path, sha256, config)
             if not _MODELS:
                 atexit.register(_close_all)
