@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adpilot.errors import ConfigError
+from adpilot.money import MAX_AMOUNT_MICROS
 
 __all__ = ["Settings", "load_settings"]
 
@@ -61,7 +62,7 @@ class Settings(BaseSettings):
     guardrail_policy_path: Path | None = Field(default=None, description="YAML guardrail policy; unset = defaults")
     read_only: bool = Field(default=False, description="refuse every mutation of an ad account")
     max_amount_micros: int = Field(
-        default=100_000_000 * 1_000_000, gt=0, le=2**62, description="the largest amount a person may type (micros)"
+        default=MAX_AMOUNT_MICROS, gt=0, le=2**62, description="the largest amount a person may type (micros)"
     )
     approval_separation_of_duties: bool = Field(
         default=True, description="the origin of a change-set (agent, person) may not approve it"

@@ -36,7 +36,7 @@ from db.kill_switch import KillSwitchRepository
 from db.schema import Campaign, ChangeItem, ChangeSet
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
-from levers import PlatformCall, lever_for
+from levers import Lever, PlatformCall, lever_for
 from platforms.base import AdPlatform, WriteResult
 from scheduler.effects import perform_once
 from scheduler.faults import FaultInjector
@@ -132,26 +132,24 @@ def _prepare(
         verdict = evaluate(
             [ProposedItem(ChangeAction(i.action), i.campaign_id, i.target_id, i.after) for i in fresh], context, policy
         )
-        to_check: list[tuple[int, PlatformCall]] = []
+        to_check: list[tuple[int, Lever, PlatformCall]] = []
         for item, v in zip(fresh, verdict.items, strict=True):
             if v.decision is Decision.BLOCK or dict(v.after) != dict(item.after):
                 reason = "; ".join(v.reasons) or "the allowed value changed since approval"
                 repo.set_item_status(item, ChangeItemStatus.BLOCKED, error=f"at apply time: {reason}")
                 outcome.blocked.append(item.id)
                 continue
+            lever = lever_for(item.action)
             try:
-                to_check.append((item.id, lever_for(item.action).resolve(session, item, _campaign(session, item))))
+                to_check.append((item.id, lever, lever.resolve(session, item, _campaign(session, item))))
             except AdpilotError as exc:
                 repo.set_item_status(item, ChangeItemStatus.FAILED, error=f"dry run: {exc.message}")
                 outcome.failed[item.id] = exc.message
         pending_ids = [i.id for i in pending]  # intents from a crashed run are completed, not re-judged
-        actions = {i.id: ChangeAction(i.action) for i in fresh}
     dry_runs: dict[int, WriteResult | str] = {}
-    for item_id, call in to_check:  # no transaction is open during a platform call
+    for item_id, lever, call in to_check:  # no transaction is open during a platform call
         try:
-            dry_runs[item_id] = lever_for(actions[item_id]).write(
-                platform, call, key=f"dry-run-{item_id}", validate_only=True
-            )
+            dry_runs[item_id] = lever.write(platform, call, key=f"dry-run-{item_id}", validate_only=True)
         except AdpilotError as exc:
             dry_runs[item_id] = exc.message
     with database.transaction() as session:
@@ -200,14 +198,13 @@ def _campaign(session: Session, item: ChangeItem) -> Campaign:
     return campaign
 
 
+@dataclass(frozen=True)
 class _HookFaults(FaultInjector):
     """``perform_once``'s crash points reported to the in-process test hook (``crash_hook``), as well as to the
-    daemon's SIGKILL injector (``faults``)."""
+    daemon's SIGKILL injector (the inherited ``point``)."""
 
-    def __init__(self, faults: FaultInjector | None, hook: CrashHook | None, item: ChangeItem) -> None:
-        super().__init__(faults.point if faults else None)
-        object.__setattr__(self, "hook", hook)
-        object.__setattr__(self, "item", item)
+    hook: CrashHook | None = None
+    item: ChangeItem | None = None
 
     def hit(self, point: str) -> None:
         super().hit(point)
@@ -252,7 +249,7 @@ def _write_one(
             intended=intended,
             write=lambda k: lever.write(platform, call, key=k, validate_only=False),
             read_back=read_back,
-            faults=_HookFaults(faults, crash_hook, item),
+            faults=_HookFaults(faults.point if faults else None, crash_hook, item),
         )
     except AdpilotError as exc:
         with database.transaction() as session:

@@ -19,7 +19,6 @@ from db.campaigns import CampaignRepository
 from db.enums import ChangeAction
 from db.schema import Campaign
 from db.types import utcnow
-from db.work_kinds import WorkKind
 from db.work_queue import WorkQueue
 from guardrails.policy import load_policy
 
@@ -145,14 +144,7 @@ def _request(campaign_id: int, action: ChangeAction, after: dict[str, Any], acto
         separation_of_duties=cfg.approval_separation_of_duties,
     )
     with db.transaction() as session:
-        WorkQueue(session).enqueue(
-            WorkKind.APPLY_CHANGE_SET,
-            campaign_id=campaign_id,
-            account_id=cs.account_id,
-            trigger="manual",
-            payload={"change_set_id": cs.id},
-            dedupe_key=f"apply:{cs.id}",
-        )
+        WorkQueue(session).enqueue_apply(cs.id, campaign_id=campaign_id, account_id=cs.account_id, trigger="manual")
     (item,) = cs.items
     verdict = item.guardrail_verdict or {}
     if action is ChangeAction.SET_BUDGET:
@@ -169,13 +161,13 @@ def _request(campaign_id: int, action: ChangeAction, after: dict[str, Any], acto
 @campaigns_app.command("pause")
 def pause(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
     """Pause a campaign (a change-set, applied by the daemon's apply job)."""
-    _request(campaign_id, ChangeAction.PAUSE_CAMPAIGN, {}, actor)
+    _request(campaign_id, ChangeAction.PAUSE_CAMPAIGN, {"status": "paused"}, actor)
 
 
 @campaigns_app.command("resume")
 def resume(campaign_id: int = typer.Argument(...), actor: str | None = ACTOR_OPT) -> None:
     """Resume a paused campaign (a change-set, applied by the daemon's apply job)."""
-    _request(campaign_id, ChangeAction.RESUME_CAMPAIGN, {}, actor)
+    _request(campaign_id, ChangeAction.RESUME_CAMPAIGN, {"status": "active"}, actor)
 
 
 @campaigns_app.command("set-budget", context_settings={"ignore_unknown_options": True})

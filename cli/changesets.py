@@ -133,13 +133,8 @@ def approve(change_set_id: int, actor: str | None = ACTOR_OPT, comment: str | No
         separation_of_duties=context.settings().approval_separation_of_duties,
     )
     with db.transaction() as session:
-        WorkQueue(session).enqueue(
-            WorkKind.APPLY_CHANGE_SET,
-            campaign_id=cs.campaign_id,
-            account_id=cs.account_id,
-            trigger="approval",
-            payload={"change_set_id": cs.id},
-            dedupe_key=f"apply:{cs.id}",
+        WorkQueue(session).enqueue_apply(
+            cs.id, campaign_id=cs.campaign_id, account_id=cs.account_id, trigger="approval"
         )
     console.print(f"change-set {change_set_id} [green]approved[/]; queued for the apply job")
 
@@ -162,13 +157,8 @@ def apply(change_set_id: int) -> None:
                 f"change-set {change_set_id} is {cs.status}; only approved change-sets are applied",
                 remedy=f"approve it first: adpilot changesets approve {change_set_id} --actor NAME",
             )
-        run_id = WorkQueue(session).enqueue(
-            WorkKind.APPLY_CHANGE_SET,
-            campaign_id=cs.campaign_id,
-            account_id=cs.account_id,
-            trigger="manual",
-            payload={"change_set_id": cs.id},
-            dedupe_key=f"apply:{cs.id}:{cs.status}",
+        run_id = WorkQueue(session).enqueue_apply(
+            cs.id, campaign_id=cs.campaign_id, account_id=cs.account_id, trigger="manual", attempt=cs.status
         )
     console.print(f"change-set {change_set_id} queued for apply" + ("" if run_id else " (already queued)"))
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from db.enums import AgentRunStatus
 from db.schema import AgentRun
 from db.types import utcnow
-from db.work_kinds import MODEL_BOUND_KINDS
+from db.work_kinds import MODEL_BOUND_KINDS, WorkKind
 
 __all__ = ["ClaimedItem", "RetryPolicy", "WorkQueue"]
 
@@ -177,6 +177,26 @@ class WorkQueue:
             .returning(AgentRun.id)
         )
         return self.session.execute(stmt).scalar_one_or_none()
+
+    def enqueue_apply(
+        self,
+        change_set_id: int,
+        *,
+        campaign_id: int | None,
+        account_id: int | None = None,
+        trigger: str,
+        attempt: str | None = None,
+    ) -> int | None:
+        """Queue the one apply job for a change-set, once per change-set (``attempt`` names a deliberate new try,
+        e.g. after a failure). Its ``campaign_id`` puts the apply under the queue's one-run-per-campaign lock."""
+        return self.enqueue(
+            WorkKind.APPLY_CHANGE_SET,
+            campaign_id=campaign_id,
+            account_id=account_id,
+            trigger=trigger,
+            payload={"change_set_id": change_set_id},
+            dedupe_key=f"apply:{change_set_id}" + (f":{attempt}" if attempt else ""),
+        )
 
     def newer_pending(self, kind: str, key: str, value: str) -> bool:
         """Whether a queued or running item of ``kind`` has ``payload[key]`` later than ``value`` (ISO strings)."""

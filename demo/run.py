@@ -43,7 +43,6 @@ from platforms.sandbox import SandboxConfig, SandboxPlatform, WebhookConfig, Web
 from platforms.sandbox.clock import DEFAULT_START
 from platforms.sandbox.scoreboard import scoreboard_of
 from reports import build_report, collect_report
-from scheduler.jobs.hooks import APPLY_KIND
 from scheduler.jobs.sync import sync_platform
 
 __all__ = ["SCRIPTED_HUMAN", "DemoOptions", "DemoResult", "run_demo"]
@@ -127,13 +126,8 @@ def _approve_waiting(database: Database, account_id: int) -> int:
     for cs_id in waiting:
         cs = approve(database, cs_id, actor=SCRIPTED_HUMAN, comment="approved by the demo's scripted human")
         with database.transaction() as session:
-            WorkQueue(session).enqueue(
-                APPLY_KIND,
-                campaign_id=cs.campaign_id,
-                account_id=cs.account_id,
-                trigger="approval",
-                payload={"change_set_id": cs.id},
-                dedupe_key=f"apply:{cs.id}",
+            WorkQueue(session).enqueue_apply(
+                cs.id, campaign_id=cs.campaign_id, account_id=cs.account_id, trigger="approval"
             )
     return len(waiting)
 

@@ -48,7 +48,14 @@ from levers.campaign_values import BidMultiplierLever
 __all__ = [
     "CONTROL_OF",
     "MANUAL_ORIGIN",
-    "CampaignState", "Decision", "GuardrailContext", "ItemVerdict", "ProposedItem", "Verdict", "evaluate"]
+    "CampaignState",
+    "Decision",
+    "GuardrailContext",
+    "ItemVerdict",
+    "ProposedItem",
+    "Verdict",
+    "evaluate",
+]
 
 
 MANUAL_ORIGIN = "cli"
@@ -154,8 +161,7 @@ def _clamp_item(item: ProposedItem, state: CampaignState, policy: GuardrailPolic
     result = lever.clamp(parsed, state, policy)
     if isinstance(result, Blocked):
         return _block(result.rule, result.reason, item.after), 0.0
-    clamped = dict(item.after) != result.after
-    return ItemVerdict(Decision.AUTO, result.after, clamped=clamped), result.change
+    return ItemVerdict(Decision.AUTO, result.after, clamped=parsed != result.after), result.change
 
 
 def _precondition_block(
@@ -260,7 +266,7 @@ def _pacer_verdict(item: ProposedItem, context: GuardrailContext, policy: Guardr
     result = lever.clamp_for_pacer(parsed, state, policy)
     if isinstance(result, Blocked):
         return _block(result.rule, result.reason, item.after)
-    return ItemVerdict(Decision.AUTO, result.after, clamped=result.after != dict(item.after))
+    return ItemVerdict(Decision.AUTO, result.after, clamped=result.after != parsed)
 
 
 def _apply_ceiling(

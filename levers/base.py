@@ -93,7 +93,6 @@ class Lever(ABC):
     control: ClassVar[str | None] = None  # the cooldown clock this lever shares with others
     payload: ClassVar[type[Payload]]
     evidence: ClassVar[Evidence | None] = None  # data the policy wants before an automated change
-    auto_tier_change: ClassVar[float | None] = 1.0  # fixed relative change for levers without a number
 
     def parse(self, after: Mapping[str, Any]) -> dict[str, Any]:
         """``after`` validated against the typed payload (InvalidInput naming the field otherwise)."""

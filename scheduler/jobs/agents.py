@@ -25,7 +25,6 @@ from db.coordination import AlertRepository
 from db.work_kinds import MODEL_BOUND_KINDS, WorkKind
 from db.work_queue import ClaimedItem, WorkQueue
 from guardrails.policy import load_policy
-from scheduler.jobs.hooks import APPLY_KIND
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
 __all__ = ["AGENT_KINDS", "UNDO_KIND", "register"]
@@ -70,13 +69,7 @@ def _cycle(ctx: JobContext, item: ClaimedItem) -> dict[str, Any]:
     )
     if result.change_set_id is not None and result.change_set_status == "approved":
         with ctx.database.transaction() as session:
-            WorkQueue(session).enqueue(
-                APPLY_KIND,
-                campaign_id=item.campaign_id,
-                trigger="auto",
-                payload={"change_set_id": result.change_set_id},
-                dedupe_key=f"apply:{result.change_set_id}",
-            )
+            WorkQueue(session).enqueue_apply(result.change_set_id, campaign_id=item.campaign_id, trigger="auto")
     return {
         "change_set_id": result.change_set_id,
         "change_set_status": result.change_set_status,

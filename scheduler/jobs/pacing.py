@@ -22,7 +22,6 @@ from guardrails.policy import load_policy
 from pacing.interface import PacingGoal
 from pacing.spend_pacer import PaceInput, next_multiplier
 from scheduler.clock import SANDBOX_TICK, floor_period
-from scheduler.jobs.hooks import APPLY_KIND
 from scheduler.registry import JobContext, JobRegistry, ScheduledJob
 
 __all__ = ["MIN_RELATIVE_CHANGE", "pace_ratio", "register"]
@@ -83,14 +82,7 @@ def _run(ctx: JobContext, period: datetime) -> str:
         cs = propose(ctx.database, proposal, policy=policy, now=period, read_only=read_only)
         if cs.status == "approved":
             with ctx.database.transaction() as session:
-                WorkQueue(session).enqueue(
-                    APPLY_KIND,
-                    campaign_id=c.id,
-                    account_id=c.account_id,
-                    trigger="pacer",
-                    payload={"change_set_id": cs.id},
-                    dedupe_key=f"apply:{cs.id}",
-                )
+                WorkQueue(session).enqueue_apply(cs.id, campaign_id=c.id, account_id=c.account_id, trigger="pacer")
             moved += 1
     return f"paced {len(campaigns)} campaigns, queued {moved} applies"
 
