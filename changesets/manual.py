@@ -63,7 +63,7 @@ def request_manual_change(
         raise GuardrailViolation(
             f"the guardrail policy blocked this edit (change-set {cs.id}): {reasons}",
             remedy="see `adpilot changesets show " + str(cs.id) + "`; change the policy file deliberately if the "
-            "limit is wrong, or engage nothing and wait (day limits reset at midnight)",
+            "limit is wrong, or wait (day limits reset at midnight UTC)",
         )
     if cs.status == ChangeSetStatus.PENDING_APPROVAL.value:
         approve(
