@@ -6,7 +6,7 @@ from db.schema.accounts import AdAccount, AudienceSegment, Campaign, Creative
 from db.schema.changes import Approval, AuditLog, ChangeItem, ChangeSet, GuardrailPolicySnapshot, KillSwitch
 from db.schema.facts import ImpressionLog, PerformanceHour
 from db.schema.modeling import ModelVersion
-from db.schema.operations import AgentRun, Alert, Lease, PeriodClaim, Replica, WebhookInbox
+from db.schema.operations import AgentRun, Alert, Lease, PeriodClaim, Replica, SimClockRow, WebhookInbox
 
 __all__ = [
     "AdAccount",
@@ -28,5 +28,6 @@ __all__ = [
     "PerformanceHour",
     "PeriodClaim",
     "Replica",
+    "SimClockRow",
     "WebhookInbox",
 ]

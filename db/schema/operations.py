@@ -115,6 +115,17 @@ class Replica(Base):
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
+    stepped_to: Mapped[datetime | None]  # stepped clock: the simulated time through which every due job has fired
+
+
+class SimClockRow(Base):
+    """The current time of a stepped simulated clock (``scheduler.clock.SteppedClock``), written by its driver."""
+
+    __tablename__ = "sim_clocks"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    now: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(server_default=text("clock_timestamp()"))
 
 
 class Alert(Timestamped, Base):
