@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adpilot.errors import ConfigError
@@ -87,6 +87,17 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=300, description="a request must send its whole body within this (408 otherwise)"
     )
 
+    model_training_window_days: int = Field(
+        default=28, ge=1, le=3650, description="days of impression logs the nightly retraining reads (whole weeks)"
+    )
+    impression_log_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="days of impression logs kept (older day partitions are dropped daily); never shorter than "
+        "model_training_window_days",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 
@@ -101,6 +112,17 @@ class Settings(BaseSettings):
         if not raw.startswith("postgresql+psycopg://"):
             raise ValueError("must be a PostgreSQL URL such as postgresql+psycopg://user@host:5432/db")
         return SecretStr(raw)
+
+    @field_validator("impression_log_retention_days")
+    @classmethod
+    def _retention_covers_training(cls, value: int, info: ValidationInfo) -> int:
+        window = info.data.get("model_training_window_days")
+        if window is not None and value < window:
+            raise ValueError(
+                f"{value} days is shorter than the models' training window (ADPILOT_MODEL_TRAINING_WINDOW_DAYS="
+                f"{window}); set it to at least {window}, or shorten the training window first"
+            )
+        return value
 
     @property
     def llm_weights_cache_dir(self) -> Path:

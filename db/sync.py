@@ -161,11 +161,13 @@ class SyncRepository:
         return len(rows)
 
     def upsert_impressions(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Rows keyed by ``campaign_id, external_id``; a late conversion updates ``converted_at``."""
+        """Rows keyed by ``campaign_id, external_id, occurred_at`` (the partition key is part of every unique key
+        of the partitioned table; an impression's time never changes); a late conversion updates ``converted_at``.
+        A row for a day without its own partition lands in the default partition (``db.partitions``)."""
         for start in range(0, len(rows), _BATCH):
             stmt = insert(ImpressionLog).values(list(rows[start : start + _BATCH]))
             stmt = stmt.on_conflict_do_update(
-                index_elements=["campaign_id", "external_id"],
+                index_elements=["campaign_id", "external_id", "occurred_at"],
                 set_={"clicked": stmt.excluded.clicked, "converted_at": stmt.excluded.converted_at},
             )
             self.session.execute(stmt)
