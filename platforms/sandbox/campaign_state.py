@@ -47,6 +47,7 @@ class CampaignState:
     placement_modifiers: dict[str, float] = field(default_factory=dict)
     frequency_cap_per_day: int | None = None
     creative_rotation: str = CreativeRotation.OPTIMIZE.value
+    bid_strategy: str = "manual"  # or "target_cpa": the platform sets the bids (platforms.sandbox.smart_bidding)
     spend_today_micros: int = 0
     depleted_today: bool = False
 

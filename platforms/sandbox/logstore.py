@@ -66,22 +66,27 @@ class LogStore:
     def select(self, tick_lo: int, tick_hi: int, campaign: int | None = None) -> np.ndarray:
         """Row indices with ``tick_lo <= tick < tick_hi`` (and the campaign, if given)."""
         cols = self.columns()
-        mask = (cols["tick"] >= tick_lo) & (cols["tick"] < tick_hi)
-        if campaign is not None:
-            mask &= cols["campaign"] == campaign
-        return np.flatnonzero(mask)
+        # rows are appended tick by tick, so the tick column is sorted: a range is two binary searches
+        lo, hi = np.searchsorted(cols["tick"], [tick_lo, tick_hi], side="left")
+        if campaign is None:
+            return np.arange(lo, hi)
+        return lo + np.flatnonzero(cols["campaign"][lo:hi] == campaign)
 
     def converted_by(self, index: np.ndarray, now_minute: float) -> np.ndarray:
         """Whether each selected impression's conversion has happened by ``now_minute``."""
         minute = self.columns()["convert_minute"][index]
         return np.asarray(np.nan_to_num(minute, nan=np.inf) <= now_minute)
 
-    def conversions_between(self, lo_minute: float, hi_minute: float, n_campaigns: int) -> np.ndarray:
-        """Count of conversions happening in ``(lo, hi]`` per campaign index."""
+    def conversions_between(
+        self, lo_minute: float, hi_minute: float, n_campaigns: int, since_tick: int = 0
+    ) -> np.ndarray:
+        """Count of conversions happening in ``(lo, hi]`` per campaign index, of impressions from ``since_tick`` on
+        (callers that know the longest conversion delay pass it, so the scan does not grow with the history)."""
         cols = self.columns()
-        minute = np.nan_to_num(cols["convert_minute"], nan=-np.inf)
+        start = int(np.searchsorted(cols["tick"], since_tick, side="left"))
+        minute = np.nan_to_num(cols["convert_minute"][start:], nan=-np.inf)
         mask = (minute > lo_minute) & (minute <= hi_minute)
-        return np.bincount(cols["campaign"][mask].astype(np.int64), minlength=n_campaigns)
+        return np.bincount(cols["campaign"][start:][mask].astype(np.int64), minlength=n_campaigns)
 
     def to_json(self) -> str:
         buffer = io.BytesIO()

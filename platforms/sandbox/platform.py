@@ -43,13 +43,15 @@ from platforms.sandbox.clock import DEFAULT_START, TICK, TICKS_PER_DAY, TICKS_PE
 from platforms.sandbox.engine import Engine
 from platforms.sandbox.estimator import Estimator, PriorEstimator
 from platforms.sandbox.events import EventLog, WebhookSender
+from platforms.sandbox.learned_estimator import PlatformEstimator
 from platforms.sandbox.logstore import LogStore
 from platforms.sandbox.market import Market
 from platforms.sandbox.reporting import hourly_stats, impression_rows
-from platforms.sandbox.scoreboard import Scoreboard
+from platforms.sandbox.scoreboard import LaunchTerms, Scoreboard
 from platforms.sandbox.seed import base_rates, demo_account, reference_p
+from platforms.sandbox.smart_bidding import MANUAL, TARGET_CPA, SmartBidding
 from platforms.sandbox.traffic import Population, TrafficModel
-from platforms.sandbox.truth import Truth
+from platforms.sandbox.truth import MAX_DELAY_HOURS, Truth
 from platforms.sandbox.vocabulary import segment_definitions
 from platforms.sandbox.write_log import WriteLog
 from platforms.sandbox.writes import WriteMixin
@@ -57,6 +59,7 @@ from platforms.sandbox.writes import WriteMixin
 __all__ = ["SandboxConfig", "SandboxPlatform"]
 
 _TICK_MINUTES = TICK.total_seconds() / 60
+_DELAY_TICKS = int(MAX_DELAY_HOURS * TICKS_PER_HOUR) + 1  # an impression's conversion comes at most this late
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ class SandboxConfig:
     max_writes_per_tick: int = 60
     start: datetime = DEFAULT_START
     account_id: str = "acc_demo"
+    # "platform": the sandbox fits its own CTR/CVR model on its full history, daily (learned_estimator.py);
+    # "prior": keep the objective priors for good (older tests and benchmarks that rely on them)
+    estimator: str = "platform"
+    # bid strategy every campaign launches with: "manual" (bid = multiplier · modifiers · p̂ · target CPA) or
+    # "target_cpa" (the platform's own target-CPA bidding with pacing, smart_bidding.py)
+    bid_strategy: str = MANUAL
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,6 +90,14 @@ class SandboxConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SandboxConfig:
         return cls(**{**data, "auction": AuctionRule(data["auction"]), "start": datetime.fromisoformat(data["start"])})
+
+
+def _check_choices(config: SandboxConfig) -> None:
+    if config.estimator not in ("platform", "prior"):
+        raise InvalidValue(f"estimator must be 'platform' or 'prior', got {config.estimator!r}", field="estimator")
+    if config.bid_strategy not in (MANUAL, TARGET_CPA):
+        raise InvalidValue(f"bid_strategy must be {MANUAL!r} or {TARGET_CPA!r}, got {config.bid_strategy!r}",
+                           field="bid_strategy")
 
 
 class SandboxPlatform(WriteMixin):
@@ -96,27 +113,33 @@ class SandboxPlatform(WriteMixin):
         self.config = config or SandboxConfig()
         if self.config.start.tzinfo is None:
             raise InvalidValue("start must be timezone-aware (UTC)", field="start")
+        _check_choices(self.config)
         seeded = demo_account(self.config.n_campaigns, self.config.seed, account_id=self.config.account_id)
         self._account = Account(seeded.account_id, seeded.account_name, seeded.currency, "UTC")
         self._campaigns: list[CampaignState] = seeded.campaigns
         self._creatives: list[CreativeState] = seeded.creatives
+        for camp in self._campaigns:
+            camp.bid_strategy = self.config.bid_strategy
         self._clock = SimClock(self.config.start)
         self._tick = 0
         self._store = LogStore()
         self._events = EventLog(seeded.account_id)
         self._writes = WriteLog(self.config.max_writes_per_tick)
-        self._scoreboard = Scoreboard(TICKS_PER_DAY)  # evaluation only (hidden truth): see scoreboard.py
         self._webhooks = webhooks
-        self._estimator: Estimator = estimator or PriorEstimator.for_objectives(
-            {c.id: c.objective for c in self._campaigns}
-        )
-        self._build_engine()
+        self._build_engine(estimator)
         for creative in self._creatives:
             if creative.disapproval_reasons:
                 self._emit_disapproval(creative)
 
-    def _build_engine(self) -> None:
+    def _build_engine(self, estimator: Estimator | None) -> None:
+        """Everything rebuilt from the seed and the config (also by :meth:`restore`)."""
         seed = self.config.seed
+        launch = demo_account(self.config.n_campaigns, seed)
+        # evaluation only (hidden truth): see scoreboard.py
+        self._scoreboard = Scoreboard(TICKS_PER_DAY, [
+            LaunchTerms(c.daily_budget_micros, c.target_cpa_micros or c.conversion_value_micros)
+            for c in launch.campaigns
+        ])
         population = Population.generate(seed, self.config.n_users)
         volumes = [c.daily_opportunities * self.config.traffic_scale for c in self._campaigns]
         self._engine = Engine(
@@ -129,7 +152,20 @@ class SandboxPlatform(WriteMixin):
                           shocks=self.config.shocks),
             auction=self.config.auction,
             reserve_scale=self.config.reserve_scale,
+            launch_creatives=launch.creatives,
+            campaign_ids=[c.id for c in self._campaigns],
         )
+        self._smart = SmartBidding(first_price=self.config.auction is AuctionRule.FIRST)
+        prior = PriorEstimator.for_objectives({c.id: c.objective for c in self._campaigns})
+        self._platform_model: PlatformEstimator | None = None
+        if estimator is not None:
+            self._estimator: Estimator = estimator
+        elif self.config.estimator == "platform":
+            self._platform_model = PlatformEstimator(prior, [c.id for c in self._campaigns], self._clock, seed)
+            self._estimator = self._platform_model
+            self._refit(self._tick - self._tick % TICKS_PER_DAY)
+        else:
+            self._estimator = prior
         self._frequency = np.zeros((len(self._campaigns), self.config.n_users), dtype=np.int32)
         day_start = self._tick - self._tick % TICKS_PER_DAY
         idx = self._store.select(day_start, self._tick)
@@ -137,10 +173,15 @@ class SandboxPlatform(WriteMixin):
         if idx.size:
             np.add.at(self._frequency, (cols["campaign"][idx].astype(np.int64), cols["user"][idx].astype(np.int64)), 1)
 
+    def _refit(self, tick: int) -> None:
+        if self._platform_model is not None and tick > 0:
+            self._platform_model.refit(self._store, self._engine.population, [c.id for c in self._creatives], tick)
+
     # ------------------------------------------------------------------------------------------ simulation
     def set_estimator(self, estimator: Estimator) -> None:
-        """Plug in the bidder's CTR/CVR estimator (e.g. adpilot's trained models)."""
+        """Replace the bidder's CTR/CVR estimator for good (the platform's daily refits stop)."""
         self._estimator = estimator
+        self._platform_model = None
 
     @property
     def tick(self) -> int:
@@ -161,10 +202,11 @@ class SandboxPlatform(WriteMixin):
 
     def _step(self) -> None:
         tick = self._tick
-        result = self._engine.step(tick, self._campaigns, self._creatives, self._estimator, self._frequency)
+        result = self._engine.step(tick, self._campaigns, self._creatives, self._estimator, self._frequency,
+                                   self._smart)
         self._store.append(result.chunk)
         if result.scored is not None:
-            self._scoreboard.record(tick, *result.scored)
+            self._scoreboard.record(tick, result.scored)
         for index in result.depleted:
             camp = self._campaigns[index]
             self._events.emit(EventType.BUDGET_DEPLETED, self._clock.time_of(tick + 1), camp.id, {
@@ -178,7 +220,9 @@ class SandboxPlatform(WriteMixin):
 
     def _emit_conversions(self, tick: int) -> None:
         hi = tick * _TICK_MINUTES
-        counts = self._store.conversions_between(hi - 60.0, hi, len(self._campaigns))
+        counts = self._store.conversions_between(hi - 60.0, hi, len(self._campaigns),
+                                                 since_tick=tick - TICKS_PER_HOUR - _DELAY_TICKS)
+        self._smart.add_conversions(tick, counts)
         for camp in self._campaigns:
             if counts[camp.index]:
                 self._events.emit(EventType.CONVERSIONS, self._clock.time_of(tick), camp.id, {
@@ -192,7 +236,7 @@ class SandboxPlatform(WriteMixin):
         idx = self._store.select(day_start, tick)
         cols = self._store.columns()
         lo, hi = day_start * _TICK_MINUTES, tick * _TICK_MINUTES
-        conversions = self._store.conversions_between(lo, hi, len(self._campaigns))
+        conversions = self._store.conversions_between(lo, hi, len(self._campaigns), since_tick=day_start - _DELAY_TICKS)
         for camp in self._campaigns:
             mine = idx[cols["campaign"][idx] == camp.index]
             self._events.emit(EventType.DAILY_SUMMARY, self._clock.time_of(tick), camp.id, {
@@ -206,6 +250,8 @@ class SandboxPlatform(WriteMixin):
             camp.spend_today_micros = 0
             camp.depleted_today = False
         self._frequency[:] = 0
+        self._refit(tick)
+        self._smart.start_day()
 
     def _emit_disapproval(self, creative: CreativeState) -> None:
         self._events.emit(EventType.CREATIVE_DISAPPROVED, self._clock.time_of(self._tick), creative.campaign_id, {
@@ -337,7 +383,7 @@ class SandboxPlatform(WriteMixin):
     ) -> SandboxPlatform:
         platform = cls.__new__(cls)
         platform.config = SandboxConfig.from_json(data["config"])
-        seeded = demo_account(platform.config.n_campaigns, platform.config.seed)
+        seeded = demo_account(platform.config.n_campaigns, platform.config.seed, account_id=platform.config.account_id)
         platform._account = Account(seeded.account_id, seeded.account_name, seeded.currency, "UTC")
         platform._campaigns = [CampaignState.from_json(c) for c in data["campaigns"]]
         platform._creatives = [CreativeState.from_json(c) for c in data["creatives"]]
@@ -347,9 +393,5 @@ class SandboxPlatform(WriteMixin):
         platform._events = EventLog.from_json(data["events"])
         platform._writes = WriteLog.from_json(data["writes"])
         platform._webhooks = webhooks
-        platform._scoreboard = Scoreboard(TICKS_PER_DAY)  # evaluation only; not part of the snapshot
-        platform._estimator = estimator or PriorEstimator.for_objectives(
-            {c.id: c.objective for c in platform._campaigns}
-        )
-        platform._build_engine()
+        platform._build_engine(estimator)  # the scoreboard and the smart bidder's state are not in the snapshot
         return platform

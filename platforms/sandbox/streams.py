@@ -25,6 +25,7 @@ class Stream(IntEnum):
     SHOCKS = 7
     ACCOUNT = 8
     BENCH = 9
+    PLATFORM_MODEL = 10
 
 
 def rng_for(seed: int, stream: Stream, *keys: int) -> np.random.Generator:

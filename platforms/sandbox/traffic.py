@@ -22,6 +22,8 @@ _AGE_P = np.array([0.14, 0.24, 0.20, 0.17, 0.14, 0.11])
 _DEVICE_P = np.array([0.62, 0.30, 0.08])
 _PLACEMENT_P = np.array([0.45, 0.30, 0.15, 0.10])
 _POSITION_P = np.array([0.40, 0.30, 0.20, 0.10])
+_PLACEMENT_CUM = np.cumsum(_PLACEMENT_P)
+_POSITION_CUM = np.cumsum(_POSITION_P)
 _WEEKLY = np.array([1.0, 1.02, 1.0, 0.98, 0.93, 1.1, 1.12])
 
 
@@ -138,13 +140,13 @@ class TrafficModel:
         interest = self.population.interest[user]
         site = (self._site_cum[interest] < rng.random(n)[:, None]).sum(axis=1)
         site = np.minimum(site, len(SITE_CATEGORIES) - 1).astype(np.int16)
-        placement = rng.choice(len(PLACEMENTS), n, p=_PLACEMENT_P).astype(np.int16)
-        position = rng.choice(len(POSITIONS), n, p=_POSITION_P).astype(np.int16)
+        placement = np.minimum(np.searchsorted(_PLACEMENT_CUM, rng.random(n), side="right"), len(PLACEMENTS) - 1)
+        position = np.minimum(np.searchsorted(_POSITION_CUM, rng.random(n), side="right"), len(POSITIONS) - 1)
         return Opportunities(
             tick=np.full(n, tick, dtype=np.int32),
             campaign=np.full(n, campaign, dtype=np.int16),
             user=user,
             site=site,
-            placement=placement,
-            position=position,
+            placement=placement.astype(np.int16),
+            position=position.astype(np.int16),
         )

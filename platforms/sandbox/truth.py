@@ -20,7 +20,7 @@ from platforms.sandbox.streams import Stream, rng_for
 from platforms.sandbox.traffic import Opportunities, Population
 from platforms.sandbox.vocabulary import AGE_BANDS, DEVICES, GEOS, INTERESTS, PLACEMENTS, SITE_CATEGORIES
 
-__all__ = ["Truth"]
+__all__ = ["MAX_DELAY_HOURS", "Truth", "sigmoid"]
 
 _PLACEMENT_CTR = np.array([0.15, -0.25, -0.55, 0.45])
 _POSITION_CTR = np.array([0.25, 0.0, -0.2, -0.4])
@@ -30,14 +30,14 @@ _WEAR_FATIGUE = 0.1
 _WEAR_SCALE = 40_000.0
 _DELAY_MEDIAN_H = 2.5
 _DELAY_SIGMA = 1.0
-_DELAY_MAX_H = 72.0
+MAX_DELAY_HOURS = _DELAY_MAX_H = 72.0
 
 
 def _logit(p: float) -> float:
     return float(np.log(p / (1.0 - p)))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
@@ -74,9 +74,14 @@ class Truth:
         creative_impressions: np.ndarray,
     ) -> np.ndarray:
         """True click probability of each opportunity if shown the chosen creative."""
+        return sigmoid(self.ctr_logit(opps, hour) + self.ctr_adjustment(creative_effect, user_frequency,
+                                                                         creative_impressions))
+
+    def ctr_logit(self, opps: Opportunities, hour: np.ndarray) -> np.ndarray:
+        """The click logit before the creative's effect and fatigue (callers that need several variants share it)."""
         pop, u, c = self._pop, opps.user, opps.campaign
         interest = pop.interest[u]
-        logit = (
+        return np.asarray(
             self._ctr0[c]
             + self._user_ctr[u]
             + self._age_ctr[pop.age[u]]
@@ -86,11 +91,19 @@ class Truth:
             + _PLACEMENT_CTR[opps.placement]
             + _POSITION_CTR[opps.position]
             + self._hour_ctr[hour]
-            + creative_effect
-            - _FREQ_FATIGUE * np.log1p(user_frequency)
-            - _WEAR_FATIGUE * np.log1p(creative_impressions / _WEAR_SCALE)
         )
-        return _sigmoid(logit)
+
+    @staticmethod
+    def ctr_adjustment(
+        creative_effect: np.ndarray | float, user_frequency: np.ndarray | float,
+        creative_impressions: np.ndarray | float,
+    ) -> np.ndarray:
+        """The creative's text effect minus fatigue (user frequency today, the creative's cumulative wear)."""
+        return np.asarray(
+            creative_effect
+            - _FREQ_FATIGUE * np.log1p(user_frequency)
+            - _WEAR_FATIGUE * np.log1p(np.asarray(creative_impressions) / _WEAR_SCALE)
+        )
 
     def cvr(self, opps: Opportunities, hour: np.ndarray) -> np.ndarray:
         """True conversion probability given a click."""
@@ -106,7 +119,7 @@ class Truth:
             + self._placement_cvr[opps.placement]
             + self._hour_cvr[hour]
         )
-        return _sigmoid(logit)
+        return sigmoid(logit)
 
     @staticmethod
     def conversion_delay_hours(rng: np.random.Generator, n: int) -> np.ndarray:
