@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -17,16 +18,16 @@ from cli import context
 from cli.actor import named_actor
 from cli.output import console, data, emit_json, emit_table
 from db.changesets import ChangeSetRepository
+from db.reporting import ChangeSetListing, change_set_listing
 from db.schema import ChangeSet
 from db.work_kinds import WorkKind
 from db.work_queue import WorkQueue
 
-__all__ = ["changesets_app", "render_change_set"]
+__all__ = ["changesets_app", "left_out_note", "render_change_set"]
 
 changesets_app = typer.Typer(help="Review, approve, apply and undo change-sets.", no_args_is_help=True)
 JSON_OPT = typer.Option(False, "--json", help="print JSON")
 ACTOR_OPT = typer.Option(None, "--actor", help="your name, recorded with the decision (default: the OS user)")
-
 
 
 def change_set_record(cs: ChangeSet) -> dict[str, Any]:
@@ -85,17 +86,23 @@ def _fmt(values: dict[str, Any]) -> str:
 def list_change_sets(
     status: str | None = typer.Option(None, help="only this status, e.g. pending_approval"),
     campaign: int | None = typer.Option(None, help="only this campaign id"),
+    origin: str | None = typer.Option(None, help="only this origin: agents, cli, undo, pacer, rules"),
+    show_all: bool = typer.Option(False, "--all", help="also the automated origins (pacer, rules), after the rest"),
     limit: int = typer.Option(50, min=1, max=1000),
     as_json: bool = JSON_OPT,
 ) -> None:
-    """List change-sets, newest first."""
+    """List change-sets: the agents' and people's first (newest first); the pacer's and rules' only with --origin
+    or --all, and a line says how many were left out."""
     with context.database().transaction() as session:
-        rows = [
-            change_set_record(cs)
-            for cs in ChangeSetRepository(session).list_change_sets(status=status, campaign_id=campaign, limit=limit)
-        ]
+        listing = change_set_listing(
+            session, status=status, campaign_id=campaign, origin=origin, include_automated=show_all, limit=limit
+        )
+        rows = [change_set_record(cs) for cs in listing.rows]
+    note = left_out_note(listing, len(rows), origin=origin, limit=limit)
     if as_json:
         emit_json(rows)
+        if note:
+            Console(stderr=True).print(Text(note))
         return
     table_rows = [{**r, "items": len(r["items"])} for r in rows]
     emit_table(
@@ -104,6 +111,27 @@ def list_change_sets(
         table_rows,
         as_json=False,
     )
+    if note:
+        console.print(Text(note, style="dim"))
+
+
+def left_out_note(listing: ChangeSetListing, shown: int, *, origin: str | None, limit: int) -> str:
+    """``showing 20 of 143; 120 pacer change-sets hidden — pass --origin pacer or --all`` (empty: nothing left out)."""
+    if shown >= listing.total:
+        return ""
+    what = f"{listing.matching} {origin}" if origin else f"{listing.total}"
+    parts = [f"showing {shown} of {what} change-sets" + (f" ({listing.total} of every origin)" if origin else "")]
+    if listing.hidden_by_origin:
+        hidden = listing.hidden_by_origin
+        parts.append(
+            ", ".join(f"{n} {o} change-set{'s' if n != 1 else ''}" for o, n in hidden.items())
+            + " hidden — pass "
+            + " or ".join(f"--origin {o}" for o in hidden)
+            + " or --all"
+        )
+    if shown < listing.matching:
+        parts.append(f"{listing.matching - shown} more beyond --limit {limit}")
+    return "; ".join(parts)
 
 
 @changesets_app.command("show")

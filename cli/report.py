@@ -11,6 +11,7 @@ import typer
 from adpilot.errors import InvalidInput
 from cli import context
 from cli.output import console
+from cli.output import data as data_text
 from db.performance import data_clock
 from db.reporting import ReportRepository
 from reports import build_report, collect_report
@@ -38,7 +39,10 @@ def report(
     out: Path = typer.Option(Path("adpilot-report.html"), help="where to write the HTML file"),
     account: int | None = typer.Option(None, help="account id (default: the newest)"),
 ) -> None:
-    """Write the HTML report (spend vs plan, CPA vs target, creatives, change-set timeline) for an account."""
+    """Write the HTML report (spend vs plan, CPA vs target, creatives, change-set timeline) for an account.
+
+    The window ends at the account's data clock (the end of its latest synced hour) and starts ``--since`` before
+    it; the header, the totals, the counts and the timeline all use that one window."""
     db = context.database()
     with db.transaction() as session:
         repo = ReportRepository(session)
@@ -46,6 +50,15 @@ def report(
         campaigns = repo.campaigns(account_id) if account_id else []
         clocks = [c for c in (data_clock(session, c.id) for c in campaigns) if c is not None]
     now = max(clocks) if clocks else datetime.now(UTC)
-    data = collect_report(db, start=parse_since(since, now), end=now, account_id=account_id)
+    start = parse_since(since, now)
+    if start >= now:
+        raise InvalidInput(
+            f"--since {since!r} starts at {start:%Y-%m-%d %H:%M} UTC, not before the data's end ({now:%Y-%m-%d %H:%M})",
+            remedy="pick an earlier start, e.g. --since 7d",
+        )
+    data = collect_report(db, start=start, end=now, account_id=account_id, llm_backend=context.settings().llm_backend)
     path = build_report(data, out)
-    console.print(f"report written to [bold]{path}[/] ({path.stat().st_size // 1024} KiB)")
+    console.print(
+        f"report for {start:%Y-%m-%d %H:%M} → {now:%Y-%m-%d %H:%M} UTC written to [bold]{data_text(path)}[/] "
+        f"({path.stat().st_size // 1024} KiB)"
+    )

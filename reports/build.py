@@ -1,7 +1,9 @@
 """Collect an account's report data from the store and render it as one self-contained HTML file.
 
-Platform-sourced text (campaign names, creative copy, rationales that quote it) is HTML-escaped by Jinja's
-autoescape: the report is opened in a browser, and an ad's text must not become markup there.
+One window ``[start, end)`` governs everything the report shows: the header, the hourly series and the totals row,
+the change-set counts and timeline, the token count. Platform- and model-written text (campaign names, creative
+copy, rationales) is HTML-escaped by Jinja's autoescape: the report opens in a browser, and an ad's text must not
+become markup there.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from jinja2 import Environment, select_autoescape
 from adpilot.errors import NotFound
 from adpilot.money import format_micros
 from db.database import Database
-from db.reporting import CampaignSeries, ReportRepository
+from db.reporting import CampaignSeries, ReportRepository, change_set_counts, llm_tokens
 from reports import plots
-from reports.template import TEMPLATE
+from reports.comparison import PolicyResult, comparison_rows
+from reports.template import LP_SENTENCE, TEMPLATE
+from reports.timeline import FALLBACK_FLAG, TimelineEntry, timeline
+from reports.wording import count_line, effect_words
 
 __all__ = ["DailyScore", "ReportData", "build_report", "collect_report"]
 
@@ -35,18 +40,34 @@ class DailyScore:
 
 @dataclass
 class ReportData:
+    """What the report shows. ``counts``: ``db.reporting.ChangeSetCounts.as_dict()``; ``llm_backend``: the backend
+    the agents ran on (``fake`` chosen on purpose hides the "model unavailable" flags); ``comparison``: other
+    policies on the same week (the section is omitted when empty); ``warnings``: shown at the top (a stuck job)."""
+
     account_name: str
     start: datetime
     end: datetime
     series: list[CampaignSeries]
     creatives: list[dict[str, Any]]
-    change_sets: list[dict[str, Any]]
+    change_sets: list[TimelineEntry]
     scores: list[DailyScore] = field(default_factory=list)
-    summary: list[dict[str, Any]] = field(default_factory=list)
     title: str = "adpilot report"
+    currency: str = ""
+    counts: dict[str, Any] | None = None
+    llm_tokens: int | None = None
+    llm_backend: str | None = None
+    comparison: list[PolicyResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def collect_report(database: Database, *, start: datetime, end: datetime, account_id: int | None = None) -> ReportData:
+def collect_report(
+    database: Database,
+    *,
+    start: datetime,
+    end: datetime,
+    account_id: int | None = None,
+    llm_backend: str | None = None,
+) -> ReportData:
     with database.transaction() as session:
         repo = ReportRepository(session)
         account_id = account_id or repo.latest_account_id()
@@ -54,76 +75,148 @@ def collect_report(database: Database, *, start: datetime, end: datetime, accoun
         if account is None:
             raise NotFound("no ad account to report on", remedy="run `adpilot demo` or add an account first")
         series = [repo.hourly(c, start, end) for c in repo.campaigns(account.id)]
-        change_sets = [
-            {
-                "id": cs.id,
-                "created_at": cs.created_at,
-                "status": cs.status,
-                "origin": cs.origin,
-                "campaign_id": cs.campaign_id,
-                "summary": cs.summary,
-                "rationale": cs.rationale,
-                "flags": cs.flags,
-                "predicted": cs.predicted_effect,
-                "realised": cs.realised_effect,
-                "items": [
-                    f"{i.action} {i.target_type} {i.target_id}: {i.before} → {i.after} [{i.status}]" for i in cs.items
-                ],
-            }
-            for cs in repo.change_sets(account.id, start, end)
-        ]
+        entries = timeline(
+            repo.change_sets(account.id, start, end), currency=account.currency, names=repo.target_names(account.id)
+        )
         return ReportData(
-            account.name, start, end, series, repo.creative_leaderboard(account.id, start, end), change_sets
+            account.name,
+            start,
+            end,
+            series,
+            repo.creative_leaderboard(account.id, start, end),
+            entries,
+            currency=account.currency,
+            counts=change_set_counts(session, account.id, start=start, end=end).as_dict(),
+            llm_tokens=llm_tokens(session, account.id, start=start, end=end),
+            llm_backend=llm_backend,
         )
 
 
+def _pct(score: float, upper: float) -> str:
+    return f"{100 * score / upper:.1f} %" if upper > 0 else "-"
+
+
 def _summary_rows(data: ReportData) -> list[dict[str, Any]]:
-    if data.summary:
-        return data.summary
-    rows = []
+    """Per campaign from the window's hourly series and daily scores, then the totals row."""
+    rows: list[dict[str, Any]] = []
+    total_spend = total_conv = 0
     for s in data.series:
         spend, conv = sum(s.spend_micros), sum(s.conversions)
+        total_spend, total_conv = total_spend + spend, total_conv + conv
+        mine = [d for d in data.scores if d.campaign_id == s.campaign_id]
         rows.append(
             {
                 "campaign": s.name,
                 "spend": format_micros(spend),
-                "conversions": conv,
+                "conversions": f"{conv:,}",
                 "cpa": format_micros(spend // conv) if conv else "-",
                 "target_cpa": format_micros(s.target_cpa_micros),
-                "pct_of_lp": "-",
+                "pct_of_lp": _pct(sum(d.score for d in mine), sum(d.upper_bound for d in mine)),
+            }
+        )
+    targets = {s.target_cpa_micros for s in data.series}
+    rows.append(
+        {
+            "campaign": f"total ({len(data.series)} campaigns)",
+            "spend": format_micros(total_spend),
+            "conversions": f"{total_conv:,}",
+            "cpa": format_micros(total_spend // total_conv) if total_conv else "-",
+            "target_cpa": format_micros(targets.pop()) if len(targets) == 1 else "varies",
+            "pct_of_lp": _pct(sum(d.score for d in data.scores), sum(d.upper_bound for d in data.scores)),
+            "total": True,
+        }
+    )
+    return rows
+
+
+def _count_lines(counts: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if counts is None:
+        return []
+    lines = [("agents and people", count_line(counts))]
+    for origin, c in (counts.get("by_origin") or {}).items():
+        lines.append((f"{origin} (automated, counted on its own)", count_line(c)))
+    return lines
+
+
+def _token_line(data: ReportData) -> str:
+    tokens = "not counted" if data.llm_tokens is None else f"{data.llm_tokens:,}"
+    if data.llm_backend == "fake":
+        return f"LLM tokens: {tokens} — the fake backend was chosen (--llm fake): the agents ran their deterministic "\
+            "analysis without a model"
+    return f"LLM tokens: {tokens} in this period"
+
+
+def _timeline_rows(data: ReportData) -> list[dict[str, Any]]:
+    rows = []
+    for cs in data.change_sets:
+        flags = cs.flags if data.llm_backend != "fake" else [f for f in cs.flags if FALLBACK_FLAG not in f]
+        rows.append(
+            {
+                **cs.__dict__,
+                "flags": flags,
+                "predicted_words": effect_words(cs.predicted, data.currency),
+                "realised_words": effect_words(cs.realised, data.currency)
+                if cs.realised
+                else ("not measured yet" if cs.status == "applied" else "-"),
             }
         )
     return rows
 
 
-def build_report(data: ReportData, out: Path) -> Path:
-    """Render ``data`` to ``out`` (an .html file) and return the path."""
+def _sections(data: ReportData) -> list[dict[str, Any]]:
     sections = []
     for s in data.series:
         if not s.hours:
             continue
-        figures = [("spend vs pacing plan", plots.spend_vs_plan(s)), ("CPA vs target", plots.cpa_vs_target(s))]
+        figures = [
+            ("spend vs pacing plan", plots.spend_vs_plan(s, data.currency)),
+            ("CPA vs target", plots.cpa_vs_target(s, data.currency)),
+        ]
         days = [d for d in data.scores if d.campaign_id == s.campaign_id]
         if days:
-            figures.append(
-                (
-                    "score vs LP*",
-                    plots.score_vs_lp(
-                        s.name, [d.day for d in days], [d.score for d in days], [d.upper_bound for d in days]
-                    ),
-                )
-            )
+            scored = ([d.day for d in days], [d.score for d in days], [d.upper_bound for d in days])
+            figures.append(("score vs LP*", plots.score_vs_lp(s.name, *scored)))
         sections.append({"name": s.name, "figures": figures})
+    return sections
+
+
+def _comparison_figures(results: list[PolicyResult]) -> list[tuple[str, str]]:
+    if not results:
+        return []
+    figures = [("% of LP* per policy", plots.policy_bars([r.name for r in results], [r.pct_of_lp for r in results]))]
+    per_day = {r.name: r.per_day_pct_of_lp for r in results if r.per_day_pct_of_lp}
+    if per_day:
+        figures.append(("% of LP* per day per policy", plots.policy_days(per_day)))
+    return figures
+
+
+def _period(data: ReportData) -> str:
+    hours = (data.end - data.start).total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
+
+
+def build_report(data: ReportData, out: Path) -> Path:
+    """Render ``data`` to ``out`` (an .html file) and return the path."""
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     html = env.from_string(TEMPLATE).render(
         title=data.title,
         account=data.account_name,
         start=data.start,
         end=data.end,
+        period=_period(data),
+        currency=data.currency,
+        backend_note="LLM backend: fake, chosen on purpose" if data.llm_backend == "fake" else "",
+        warnings=data.warnings,
         summary=_summary_rows(data),
-        sections=sections,
+        show_lp=bool(data.scores),
+        lp_sentence=LP_SENTENCE,
+        count_lines=_count_lines(data.counts),
+        token_line=_token_line(data),
+        comparison=comparison_rows(data.comparison, ""),
+        comparison_figures=_comparison_figures(data.comparison),
+        sections=_sections(data),
         creatives=data.creatives[:40],
-        change_sets=data.change_sets,
+        change_sets=_timeline_rows(data),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
