@@ -2,7 +2,8 @@
 of what the advertiser's store shows. ``evaluate(facts) -> [RuleAction]``: same facts, same actions, same order.
 
 The rules, in precedence order (each fires at most once per campaign per day, like the "once a day" setting of real
-rule engines; the job records a firing as a change-set flagged ``rule:<name>``):
+rule engines; the job records a firing as a change-set flagged ``rule:<name>``; a firing the guardrails refused
+only for a cooldown does not count, so the rule tries again the next hour — ``rules.facts.counts_as_fired``):
 
 1. ``cpa_high`` — the campaign's CPA over the last 2 full days is above 1.2× its target CPA → bid multiplier −10 %.
 2. ``cpa_low_budget_limited`` — the CPA over the last 2 full days is below 0.8× the target *and* the campaign was

@@ -111,7 +111,7 @@ def _weakest_creatives(platform: SandboxPlatform) -> dict[str, str]:
 
 def _context(database: Database, platform: SandboxPlatform, policy: Path | None) -> JobContext:
     ctx = _ctx(database, HandClock(platform.now()), platform=platform)
-    ctx.settings = Settings(_env_file=None, guardrail_policy_path=policy)  # type: ignore[call-arg]
+    ctx.settings = Settings(_env_file=None, guardrail_policy_path=policy)
     return ctx
 
 
@@ -134,7 +134,8 @@ def _sets(database: Database) -> list[dict[str, Any]]:
         out = []
         for cs, campaign in rows:
             [item] = cs.items
-            target = session.get(Creative, int(item.target_id)).external_id if item.target_type == "creative" else None
+            creative = session.get(Creative, int(item.target_id)) if item.target_type == "creative" else None
+            target = creative.external_id if creative is not None else None
             out.append(
                 {
                     "id": cs.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
@@ -10,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.enums import ChangeAction
+from db.rule_facts import RuleFiring
+from rules.facts import counts_as_fired
 from rules.ruleset import CampaignFacts, CreativeFacts, Thresholds, budget_raised, evaluate, multiplier_cut
 
 T = 10_000_000  # target CPA: 10.00
@@ -209,3 +212,19 @@ def test_thresholds_are_the_documented_ones() -> None:
         Fraction(1, 2),
         Fraction(19, 20),
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "blocked_by", "counts"),
+    [
+        ("approved", frozenset(), True),
+        ("applied", frozenset(), True),
+        ("pending_approval", frozenset(), True),  # waits for a person: asking again every hour would be noise
+        ("blocked", frozenset({"min_evidence"}), True),  # the evidence will not grow within the hour
+        ("blocked", frozenset({"cooldown", "min_evidence"}), True),
+        ("blocked", frozenset({"cooldown"}), False),  # the cooldown ends within the day: try again next hour
+    ],
+)
+def test_which_firings_count_for_the_day(status: str, blocked_by: frozenset[str], counts: bool) -> None:
+    firing = RuleFiring(1, "cpa_high", status, datetime(2025, 1, 6, 6, tzinfo=UTC), blocked_by)
+    assert counts_as_fired(firing) is counts
