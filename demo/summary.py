@@ -53,10 +53,11 @@ def summarise(
     end: datetime,
     days: int,
     scores: list[DailyScore],
-    seconds: float,
+    seconds: float | None = None,
 ) -> dict[str, Any]:
     """The summary as JSON-ready data. Change-set counts and tokens cover the demo's account, whole: each run starts
-    a fresh account, so they are exactly what the store holds for this week."""
+    a fresh account, so they are exactly what the store holds for this week. ``seconds`` (wall time) is left out
+    when not given, so a stepped run's summary can be byte-identical."""
     with database.transaction() as session:
         repo = ReportRepository(session)
         perf = PerformanceRepository(session)
@@ -79,7 +80,7 @@ def summarise(
         total_score, total_upper = sum(s.score for s in scores), sum(s.upper_bound for s in scores)
         spend, conversions = sum(c["spend_micros"] for c in campaigns), sum(c["conversions"] for c in campaigns)
         currency = next((a.currency for a in repo.accounts() if a.id == account_id), "")
-        return {
+        summary = {
             "days": days,
             "currency": currency,
             "campaigns": campaigns,
@@ -93,8 +94,10 @@ def summarise(
             "pct_of_lp": round(100 * total_score / total_upper, 1) if total_upper > 0 else None,
             "changesets": change_set_counts(session, account_id).as_dict(),
             "llm_tokens": llm_tokens(session, account_id),
-            "seconds": round(seconds, 1),
         }
+    if seconds is not None:
+        summary["seconds"] = round(seconds, 1)
+    return summary
 
 
 def _pct(value: float | None) -> str:
@@ -163,7 +166,8 @@ def summary_table(summary: dict[str, Any]) -> RenderableType:
     lines = [Text(f"change-sets, agents and people: {count_line(cs)}")]
     for origin, counts in (cs.get("by_origin") or {}).items():
         lines.append(Text(f"change-sets, {origin} (automated, counted on its own): {count_line(counts)}"))
-    lines.append(Text(f"LLM tokens {summary['llm_tokens']:,} · {summary['seconds']} s"))
+    wall = f" · {summary['seconds']} s" if summary.get("seconds") is not None else ""
+    lines.append(Text(f"LLM tokens {summary['llm_tokens']:,}{wall}"))
     if any(c.get("pct_of_lp") is not None for c in summary["campaigns"]):
         lines.append(Text(LP_SENTENCE, style="dim"))
     parts: list[RenderableType] = [_campaign_table(summary), *lines]

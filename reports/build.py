@@ -8,6 +8,7 @@ become markup there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from adpilot.money import format_micros
 from db.database import Database
 from db.reporting import CampaignSeries, ReportRepository, change_set_counts, llm_tokens
 from reports import plots
-from reports.comparison import PolicyResult, comparison_rows
+from reports.comparison import PolicyResult, comparison_rows, policy_results
 from reports.template import LP_SENTENCE, TEMPLATE
 from reports.timeline import FALLBACK_FLAG, TimelineEntry, timeline
 from reports.wording import count_line, effect_words
@@ -42,7 +43,8 @@ class DailyScore:
 class ReportData:
     """What the report shows. ``counts``: ``db.reporting.ChangeSetCounts.as_dict()``; ``llm_backend``: the backend
     the agents ran on (``fake`` chosen on purpose hides the "model unavailable" flags); ``comparison``: other
-    policies on the same week (the section is omitted when empty); ``warnings``: shown at the top (a stuck job)."""
+    policies on the same week (``PolicyResult`` or its JSON shape; the section is omitted when empty);
+    ``warnings``: shown at the top (a stuck job). The summary table is computed from ``series`` and ``scores``."""
 
     account_name: str
     start: datetime
@@ -56,7 +58,7 @@ class ReportData:
     counts: dict[str, Any] | None = None
     llm_tokens: int | None = None
     llm_backend: str | None = None
-    comparison: list[PolicyResult] = field(default_factory=list)
+    comparison: Sequence[PolicyResult | Mapping[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -180,7 +182,7 @@ def _sections(data: ReportData) -> list[dict[str, Any]]:
     return sections
 
 
-def _comparison_figures(results: list[PolicyResult]) -> list[tuple[str, str]]:
+def _comparison_figures(results: Sequence[PolicyResult]) -> list[tuple[str, str]]:
     if not results:
         return []
     figures = [("% of LP* per policy", plots.policy_bars([r.name for r in results], [r.pct_of_lp for r in results]))]
@@ -198,6 +200,7 @@ def _period(data: ReportData) -> str:
 def build_report(data: ReportData, out: Path) -> Path:
     """Render ``data`` to ``out`` (an .html file) and return the path."""
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    comparison = policy_results(data.comparison)
     html = env.from_string(TEMPLATE).render(
         title=data.title,
         account=data.account_name,
@@ -212,8 +215,8 @@ def build_report(data: ReportData, out: Path) -> Path:
         lp_sentence=LP_SENTENCE,
         count_lines=_count_lines(data.counts),
         token_line=_token_line(data),
-        comparison=comparison_rows(data.comparison, ""),
-        comparison_figures=_comparison_figures(data.comparison),
+        comparison=comparison_rows(comparison),
+        comparison_figures=_comparison_figures(comparison),
         sections=_sections(data),
         creatives=data.creatives[:40],
         change_sets=_timeline_rows(data),

@@ -14,27 +14,43 @@ __all__ = ["PolicyResult", "comparison_rows", "policy_results"]
 
 @dataclass(frozen=True)
 class PolicyResult:
-    """One policy's week. ``pct_of_lp``: score as % of LP* over the week; ``per_day_pct_of_lp``: the same per day."""
+    """One policy's week. ``pct_of_lp``: score as % of LP* over the week; ``per_day_pct_of_lp``: the same per day;
+    ``cpa_over_target``: CPA ÷ target CPA (given, or derived from the two amounts)."""
 
     name: str
     pct_of_lp: float | None
     conversions: float
     spend_micros: int
-    cpa_micros: int | None
-    target_cpa_micros: int | None
+    cpa_micros: int | None = None
+    target_cpa_micros: int | None = None
     per_day_pct_of_lp: list[float] = field(default_factory=list)
+    cpa_over_target: float | None = None
+
+    @property
+    def cpa_ratio(self) -> float | None:
+        if self.cpa_over_target is not None:
+            return self.cpa_over_target
+        if self.cpa_micros is None or not self.target_cpa_micros:
+            return None
+        return self.cpa_micros / self.target_cpa_micros
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> PolicyResult:
-        """From the JSON shape (the demo summary's ``comparison`` entries): the same field names."""
+        """From the JSON shape (the demo summary's ``comparison`` entries): the same field names; a missing
+        ``cpa_micros`` is spend ÷ conversions."""
+        conversions, spend = float(row.get("conversions") or 0), int(row.get("spend_micros") or 0)
+        cpa = row.get("cpa_micros")
+        if cpa is None and conversions > 0:
+            cpa = round(spend / conversions)
         return cls(
             name=str(row["name"]),
             pct_of_lp=None if row.get("pct_of_lp") is None else float(row["pct_of_lp"]),
-            conversions=float(row.get("conversions") or 0),
-            spend_micros=int(row.get("spend_micros") or 0),
-            cpa_micros=None if row.get("cpa_micros") is None else int(row["cpa_micros"]),
+            conversions=conversions,
+            spend_micros=spend,
+            cpa_micros=None if cpa is None else int(cpa),
             target_cpa_micros=None if row.get("target_cpa_micros") is None else int(row["target_cpa_micros"]),
             per_day_pct_of_lp=[float(x) for x in row.get("per_day_pct_of_lp") or []],
+            cpa_over_target=None if row.get("cpa_over_target") is None else float(row["cpa_over_target"]),
         )
 
 
@@ -46,10 +62,9 @@ def _conversions(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _cpa_vs_target(cpa: int | None, target: int | None) -> str:
-    if cpa is None or not target:
+def _cpa_vs_target(ratio: float | None) -> str:
+    if ratio is None:
         return "-"
-    ratio = cpa / target
     side = "over" if ratio > 1 else "under"
     return f"{ratio:.2f}× ({abs(ratio - 1) * 100:.0f} % {side} target)" if round(ratio, 2) != 1 else "1.00× (on target)"
 
@@ -63,7 +78,7 @@ def comparison_rows(results: Sequence[PolicyResult], currency: str = "") -> list
             "conversions": _conversions(r.conversions),
             "spend": format_micros(r.spend_micros, currency),
             "cpa": format_micros(r.cpa_micros, currency),
-            "cpa_vs_target": _cpa_vs_target(r.cpa_micros, r.target_cpa_micros),
+            "cpa_vs_target": _cpa_vs_target(r.cpa_ratio),
         }
         for r in results
     ]

@@ -16,7 +16,15 @@ import pytest
 from PIL import Image
 
 from db.schema import Creative
-from reports import LP_SENTENCE, DailyScore, PolicyResult, build_report, collect_report, policy_days_png
+from reports import (
+    LP_SENTENCE,
+    DailyScore,
+    PolicyResult,
+    build_report,
+    collect_report,
+    policy_days_png,
+    policy_results,
+)
 from tests.agents.conftest import build_world
 from tests.reports.store import SHARED_RATIONALE, START, seed
 
@@ -24,7 +32,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PNG = b"\x89PNG\r\n\x1a\n"
 COMPARISON = [
     PolicyResult("adpilot", 61.4, 310.0, 2_400_000_000, 7_741_935, 12_500_000, [40.0, 55.0, 70.0]),
-    PolicyResult("static", 44.2, 250.5, 2_500_000_000, 9_980_040, 12_500_000, [45.0, 44.0, 43.5]),
+    {"name": "static", "pct_of_lp": 44.2, "conversions": 250.5, "spend_micros": 2_500_000_000,
+     "cpa_over_target": 0.7984, "per_day_pct_of_lp": [45.0, 44.0, 43.5]},  # the JSON shape the demo writes
     PolicyResult("<i>rules</i>", 52.0, 280.0, 3_920_000_000, 14_000_000, 12_500_000, [42.0, 52.0, 60.0]),
 ]
 
@@ -111,7 +120,8 @@ def test_comparison_section_and_per_policy_plot(database, tmp_path) -> None:
     assert "<i>rules" not in html
     assert len(_images(html)) == 2 * 2 + 2  # spend & CPA per campaign, the bars and the per-day lines
 
-    out = policy_days_png({r.name: r.per_day_pct_of_lp for r in COMPARISON}, tmp_path / "plots" / "days.png")
+    per_day = {r.name: r.per_day_pct_of_lp for r in policy_results(COMPARISON)}
+    out = policy_days_png(per_day, tmp_path / "plots" / "days.png")
     assert out.read_bytes()[:8] == PNG and Image.open(out).size[0] == 1200
 
 
