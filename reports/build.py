@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from reports.template import LP_SENTENCE, TEMPLATE
 from reports.timeline import FALLBACK_FLAG, TimelineEntry, timeline
 from reports.wording import count_line, effect_words
 
-__all__ = ["DailyScore", "ReportData", "build_report", "collect_report"]
+__all__ = ["DailyScore", "ReportData", "budget_note", "build_report", "collect_report"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,27 @@ def _timeline_rows(data: ReportData) -> list[dict[str, Any]]:
     return rows
 
 
+def budget_note(series: CampaignSeries, *, before_hour: int = 18) -> str:
+    """``Budget used up before 18:00 on 2 of 3 days (01-07 13:00, 01-08 11:00)``: spend that stops mid-day is lost
+    reach, and the plot alone is easy to misread. Judged against the campaign's current daily budget."""
+    days: dict[datetime, list[tuple[datetime, int]]] = {}
+    for hour, spend in zip(series.hours, series.spend_micros, strict=True):
+        days.setdefault(hour.replace(hour=0, minute=0, second=0, microsecond=0), []).append((hour, spend))
+    early = []
+    for rows in days.values():
+        cum = 0
+        for hour, spend in rows:
+            cum += spend
+            if series.daily_budget_micros and cum >= 0.98 * series.daily_budget_micros:
+                if hour.hour + 1 <= before_hour:
+                    early.append(hour + timedelta(hours=1))
+                break
+    if not early:
+        return ""
+    when = ", ".join(f"{t:%m-%d %H:%M}" for t in early)
+    return f"Budget used up before {before_hour}:00 on {len(early)} of {len(days)} days ({when} UTC)."
+
+
 def _sections(data: ReportData) -> list[dict[str, Any]]:
     sections = []
     for s in data.series:
@@ -178,7 +199,7 @@ def _sections(data: ReportData) -> list[dict[str, Any]]:
         if days:
             scored = ([d.day for d in days], [d.score for d in days], [d.upper_bound for d in days])
             figures.append(("score vs LP*", plots.score_vs_lp(s.name, *scored)))
-        sections.append({"name": s.name, "figures": figures})
+        sections.append({"name": s.name, "figures": figures, "note": budget_note(s)})
     return sections
 
 

@@ -58,6 +58,7 @@ under other policies. {{ lp_sentence }}</p>
 {% endfor %}{% endif %}
 
 {% for s in sections %}<h2>{{ s.name }}</h2>
+{% if s.note %}<p class="warn">{{ s.note }}</p>{% endif %}
 {% for caption, png in s.figures %}<img alt="{{ caption }}" src="data:image/png;base64,{{ png }}">
 {% endfor %}{% endfor %}
 

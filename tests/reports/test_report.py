@@ -174,3 +174,17 @@ def test_the_report_renders_in_chromium_at_page_width(database, tmp_path) -> Non
     assert columns.max() - columns.min() > 1280 / 3, (columns.min(), columns.max())
     blue = near((31, 119, 180))  # the spend lines further down
     assert blue.sum() > 500, blue.sum()
+
+
+def test_a_budget_used_up_early_is_said_in_words() -> None:
+    from db.reporting import CampaignSeries
+    from reports.build import budget_note
+
+    hours = [START + timedelta(hours=h) for h in range(48)]
+    spend = [1_000_000] * 24 + [500_000] * 24  # day 1: 10.00 gone by 10:00; day 2: by 20:00
+    series = CampaignSeries(1, "x", 10_000_000, None, hours, spend, [0] * 48, [0] * 48, [0] * 48)
+    assert budget_note(series) == "Budget used up before 18:00 on 1 of 2 days (03-01 10:00 UTC)."
+    assert budget_note(series, before_hour=21) == (
+        "Budget used up before 21:00 on 2 of 2 days (03-01 10:00, 03-02 20:00 UTC)."
+    )
+    assert budget_note(CampaignSeries(1, "x", 10_000_000, None, hours, [100_000] * 48, *[[0] * 48] * 3)) == ""
