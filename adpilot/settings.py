@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         default=True, description="the origin of a change-set (agent, person) may not approve it"
     )
     agents_enabled: bool = Field(default=True, description="false: the daemon syncs and paces but runs no agents")
+    pacing_enabled: bool = Field(
+        default=True, description="false: no intraday pacer (a baseline policy such as `rules` in the benchmark)"
+    )
 
     webhook_meta_app_secret: SecretStr | None = None
     webhook_meta_verify_token: SecretStr | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import typer
 
@@ -108,4 +109,40 @@ def models(
         raise typer.BadParameter(f"--datasets takes {', '.join(DATASETS)}")
     result = run(seed=seed, datasets=chosen, repeats=repeats, serving=serving,
                  progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
+
+
+@bench_app.command("system")
+def system(
+    json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),
+    seed: int = typer.Option(0, "--seed", help="first seed"),
+    seeds: int = typer.Option(5, "--seeds", min=1, max=50, help="number of seeds (markets)"),
+    days: int = typer.Option(7, "--days", min=1, max=60, help="simulated days per week"),
+    campaigns: int = typer.Option(5, "--campaigns", min=1, max=5, help="campaigns in the account"),
+    policies: str = typer.Option("static,platform_only,rules,adpilot_no_llm,adpilot", "--policies",
+                                 help="comma-separated policies (see EVALUATION.md §5)"),
+    llm: str = typer.Option("embedded", "--llm", help="the LLM of the adpilot policy: embedded | openai | fake"),
+    plot: Path | None = typer.Option(None, "--plot", help="write % of LP* per day per policy to this PNG"),
+    stall_s: float = typer.Option(900.0, "--stall-seconds", min=10.0,
+                                  help="give up when the simulation makes no progress for this long"),
+) -> None:
+    """The whole loop (store, sync, models, pacer, agents, change-sets, guardrails, apply) on the stepped sandbox,
+    side by side with baselines on identical markets (EVALUATION.md §5)."""
+    from bench.system.progress import week_bars
+    from bench.system.runner import run
+    from cli import context
+
+    if llm not in ("embedded", "openai", "fake"):
+        raise typer.BadParameter("--llm takes embedded, openai or fake")
+    chosen = [p.strip() for p in policies.split(",") if p.strip()]
+    settings = context.settings()
+    with week_bars() as on_week:
+        result = run(settings, seeds=list(range(seed, seed + seeds)), days=days, campaigns=campaigns,
+                     policies=chosen, llm=llm, log_dir=settings.data_dir / "bench-system", stall_s=stall_s,
+                     on_week=on_week)
+    if plot is not None:
+        from reports.plots import policy_days_png
+
+        policy_days_png({name: r["per_day_pct_of_lp"] for name, r in result["policies"].items()}, plot)
+        result["plot"] = str(plot)
     typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))

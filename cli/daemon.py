@@ -27,7 +27,11 @@ daemon_app = typer.Typer(help="The 24/7 daemon: scheduled jobs and work items, c
 
 @daemon_app.command("run")
 def run(
-    clock: str = typer.Option("real", "--clock", help="real | simulated"),
+    clock: str = typer.Option("real", "--clock",
+                              help="real | simulated (wall-mapped) | stepped (driven by `adpilot demo`/bench)"),
+    clock_name: str = typer.Option("stepped", "--clock-name", help="the stepped clock to follow (stepped clock)"),
+    min_fire_s: float = typer.Option(0.05, "--min-fire-seconds", min=0.005,
+                                     help="shortest interval between scheduler fires (wall seconds)"),
     speed: float = typer.Option(1800.0, "--speed", help="simulated seconds per wall second (simulated clock)"),
     sim_start: datetime = typer.Option(DEFAULT_SIM_START.isoformat(), "--sim-start",
                                        help="simulated time at the shared anchor (UTC)"),
@@ -47,8 +51,8 @@ def run(
                                         help=f"TEST ONLY: SIGKILL self at one of {', '.join(CRASH_POINTS)}"),
 ) -> None:
     """Run one daemon replica until SIGTERM/SIGINT."""
-    if clock not in ("real", "simulated"):
-        raise typer.BadParameter("use real or simulated", param_hint="--clock")
+    if clock not in ("real", "simulated", "stepped"):
+        raise typer.BadParameter("use real, simulated or stepped", param_hint="--clock")
     cfg = context.settings()
     configure_logging(cfg.log_level, json=cfg.log_json, secrets=secrets_of(cfg))
     database = context.database(cfg)
@@ -59,6 +63,7 @@ def run(
         platform = RemoteSandbox(platform_url)
     config = DaemonConfig(
         replica_id=replica_id or new_replica_id(), clock=clock, speed=speed,  # type: ignore[arg-type]
+        clock_name=clock_name, min_fire_s=min_fire_s,
         sim_start=sim_start if sim_start.tzinfo else sim_start.replace(tzinfo=DEFAULT_SIM_START.tzinfo),
         metrics_port=metrics_port, workers=workers, lease_s=lease_s, poll_s=poll_s, heartbeat_s=heartbeat_s,
         shutdown_grace_s=grace_s, retry=RetryPolicy(base_s=retry_base_s), crash_at=crash_at,
@@ -74,11 +79,15 @@ def run(
 def status(
     as_json: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
     stale_after_s: float = typer.Option(30.0, "--stale-after-seconds", help="heartbeat age that counts as stale"),
+    stuck_after_s: float = typer.Option(900.0, "--stuck-after-seconds",
+                                        help="a claimed job run unfinished for this long counts as stuck"),
 ) -> None:
-    """Replicas, leases, queue depth, items in flight, last runs, failures. Exit 2 on dead items or stale replicas."""
+    """Replicas, leases, queue depth, items in flight, last runs, failures, stuck jobs. Exit 2 on dead items, stale
+    replicas or stuck jobs."""
     database = context.database()
     try:
-        report = daemon_status(database, stale_after=timedelta(seconds=stale_after_s))
+        report = daemon_status(database, stale_after=timedelta(seconds=stale_after_s),
+                               stuck_after=timedelta(seconds=stuck_after_s))
     finally:
         database.dispose()
     if as_json:
@@ -95,8 +104,11 @@ def status(
                    as_json=False)
         emit_table("failures", ["id", "kind", "status", "attempts", "run_after", "last_error"], report.failures,
                    as_json=False)
+        emit_table("stuck jobs (claimed, never finished)", ["job", "period_start", "claimed_by", "claimed_at"],
+                   report.stuck, as_json=False)
         console.print("healthy" if report.healthy else
-                      f"[bold red]unhealthy:[/] {report.dead} dead item(s), {report.stale_replicas} stale replica(s)")
+                      f"[bold red]unhealthy:[/] {report.dead} dead item(s), {report.stale_replicas} stale "
+                      f"replica(s), {len(report.stuck)} stuck job(s)")
     if not report.healthy:
         raise typer.Exit(EXIT_FINDINGS)
 

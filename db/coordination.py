@@ -94,6 +94,21 @@ class PeriodClaimRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def unfinished(self, older_than_s: float) -> list[PeriodClaim]:
+        """Claims taken more than ``older_than_s`` wall seconds ago whose run never finished: a job stuck inline
+        (or killed with its replica) — issue 12's pacer that died silently after day 1."""
+        stmt = (
+            select(PeriodClaim)
+            .where(
+                PeriodClaim.finished_at.is_(None),
+                PeriodClaim.job_name.not_like("sim-clock:%"),
+                PeriodClaim.claimed_at < func.clock_timestamp() - func.make_interval(0, 0, 0, 0, 0, 0,
+                                                                                     float(older_than_s)),
+            )
+            .order_by(PeriodClaim.claimed_at)
+        )
+        return list(self.session.scalars(stmt))
+
     def count(self, job_name: str) -> int:
         stmt = select(func.count()).select_from(PeriodClaim).where(PeriodClaim.job_name == job_name)
         return int(self.session.execute(stmt).scalar_one())

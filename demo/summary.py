@@ -13,35 +13,27 @@ from rich.table import Table
 from rich.text import Text
 
 from adpilot.money import format_micros
-from bench.bidding.lp import lp_star, score
 from db.database import Database
 from db.performance import PerformanceRepository
 from db.reporting import ReportRepository, change_set_counts, llm_tokens
-from platforms.sandbox.scoreboard import Scoreboard
+from platforms.sandbox import SandboxPlatform
+from platforms.sandbox.scoreboard import scoreboard_of
 from reports import LP_SENTENCE, DailyScore, ReportData, comparison_rows, count_line, policy_results
 
 __all__ = ["daily_scores", "report_extras", "stuck_job_lines", "summarise", "summary_table"]
 
 
-def daily_scores(
-    board: Scoreboard, campaign_ids: dict[int, int], targets: dict[int, int], budgets: dict[int, int], start: datetime
-) -> list[DailyScore]:
-    """Score and LP* per campaign-day. ``campaign_ids`` maps sandbox campaign index → store id."""
+def daily_scores(platform: SandboxPlatform, store_ids: dict[str, int], start: datetime) -> list[DailyScore]:
+    """Score and LP* per campaign-day from the sandbox's evaluation scoreboard (LP* over every opportunity the
+    campaign was eligible for, launch budget and target: the same divisor for every policy). ``store_ids`` maps
+    the sandbox's campaign id → store id."""
+    campaigns = platform.list_campaigns(platform.list_accounts()[0].id)
     out = []
-    for day in board.days():
-        store_id = campaign_ids.get(day.campaign_index)
-        if store_id is None or not targets.get(store_id) or day.p.size == 0:
+    for day in scoreboard_of(platform).day_scores():
+        store_id = store_ids.get(campaigns[day.campaign_index].id)
+        if store_id is None or day.lp_star <= 0:
             continue
-        target, budget = float(targets[store_id]), float(budgets[store_id])
-        upper = lp_star(day.p, day.m.astype(float).clip(min=1.0), budget, target)
-        out.append(
-            DailyScore(
-                store_id,
-                start + timedelta(days=day.day),
-                score(day.expected_conversions, day.spend_micros, target),
-                upper,
-            )
-        )
+        out.append(DailyScore(store_id, start + timedelta(days=day.day), day.score, day.lp_star))
     return out
 
 

@@ -8,16 +8,25 @@ database clock, because they are about processes, not about the simulated market
 Replicas must agree on simulated time or they would claim different periods. The mapping
 ``sim = sim_start + (wall - wall_anchor) * speed`` therefore takes its ``wall_anchor`` from the database
 (``PeriodClaimRepository.anchor``): the first replica fixes it, every later one reads it.
+
+A wall-mapped simulated clock lets the market run ahead of the work (issue 12: approved change-sets expired before
+their apply ran; two runs of one seed differed). :class:`SteppedClock` is the third source: simulated time read
+from a database row that a driver (``scheduler.stepper.Stepper``) moves one tick at a time, only once every job due
+at the current tick has finished. The daemon, its jobs, the queue and the apply job are the same in all three.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from adpilot.errors import InvalidInput
+from adpilot.errors import AdpilotError, InvalidInput
+from db.sim_clock import SimClockRepository
+
+if TYPE_CHECKING:
+    from db.database import Database
 
 __all__ = [
     "SANDBOX_TICK",
@@ -25,6 +34,7 @@ __all__ = [
     "Clock",
     "RealClock",
     "SimulatedClock",
+    "SteppedClock",
     "floor_period",
 ]
 
@@ -80,6 +90,41 @@ class SimulatedClock:
 
     def wall_seconds(self, span: timedelta) -> float:
         return span.total_seconds() / self.speed
+
+
+@dataclass
+class SteppedClock:
+    """Simulated time that moves only when the driver says so: ``now()`` is the ``sim_clocks`` row ``name``.
+
+    Reads are cached for ``cache_s`` wall seconds (every scheduler fire asks for the time); :meth:`refresh` reads
+    through the cache. ``wall_seconds`` is 0: fires are paced by the daemon's minimum fire interval."""
+
+    database: Database
+    name: str
+    cache_s: float = 0.02
+    speed: float = 0.0
+    _cached: tuple[float, datetime] | None = field(default=None, repr=False)
+
+    def refresh(self) -> datetime:
+        with self.database.transaction() as session:
+            now = SimClockRepository(session).get(self.name)
+        if now is None:
+            raise AdpilotError(
+                f"the stepped clock {self.name!r} has not been started",
+                remedy="a stepped daemon is driven by `adpilot demo` or `adpilot bench system`; run the daemon "
+                "with --clock real or --clock simulated on its own",
+            )
+        self._cached = (time.monotonic(), now)
+        return now
+
+    def now(self) -> datetime:
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < self.cache_s:
+            return cached[1]
+        return self.refresh()
+
+    def wall_seconds(self, span: timedelta) -> float:
+        return 0.0
 
 
 def floor_period(when: datetime, period: timedelta) -> datetime:

@@ -5,6 +5,11 @@ in-memory APScheduler — never a shared job store, which APScheduler 3.x's FAQ 
 and coordinates only through the database: period claims (``scheduler.periodic``), leased work items
 (``scheduler.worker``), a ``maintenance`` lease for singleton chores, and a heartbeat row per replica.
 
+Clocks (``scheduler.clock``): real time in production; simulated time mapped to the wall clock; or a stepped
+simulated clock for the demo and benchmarks. Under the stepped clock one scheduler job, ``_step``, fires every
+scheduled job in registration order when the driver moves the time, under a gate the workers also hold per item (so
+what a tick does never depends on thread timing), then records the replica's ``stepped_to``.
+
 Shutdown (SIGTERM/SIGINT): stop firing, let the worker finish the item in hand (up to ``shutdown_grace_s``; past
 that its lease is expired so another replica rescues it at once), mark the replica stopped. A second signal skips
 the wait.
@@ -27,15 +32,17 @@ import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from adpilot.errors import ConfigError, DatabaseUnavailable
+from adpilot.errors import AdpilotError, ConfigError, DatabaseUnavailable
 from adpilot.settings import Settings
-from db.coordination import LeaseRepository, PeriodClaimRepository, ReplicaRepository
+from db.coordination import AlertRepository, LeaseRepository, PeriodClaimRepository, ReplicaRepository
 from db.database import Database
+from db.sim_clock import SimClockRepository
 from db.work_queue import RetryPolicy, WorkQueue
 from platforms.base import AdPlatform
-from scheduler.clock import Clock, RealClock, SimulatedClock
+from scheduler.clock import Clock, RealClock, SimulatedClock, SteppedClock
 from scheduler.faults import FaultInjector
 from scheduler.jobs import register_builtin
 from scheduler.metrics import DaemonMetrics
@@ -58,7 +65,8 @@ class DaemonConfig:
     """Start-up options of one replica (from the CLI). Times in wall seconds unless named otherwise."""
 
     replica_id: str = field(default_factory=new_replica_id)
-    clock: Literal["real", "simulated"] = "real"
+    clock: Literal["real", "simulated", "stepped"] = "real"
+    clock_name: str = "stepped"  # the sim_clocks row a stepped daemon reads
     speed: float = 1.0
     sim_start: datetime = DEFAULT_SIM_START
     metrics_port: int | None = None
@@ -76,6 +84,7 @@ class DaemonConfig:
     min_fire_s: float = 0.05
     max_fire_s: float = 15.0
     claim_retention_s: float = 86_400.0
+    stuck_after_s: float = 900.0  # a claimed job run unfinished this long raises a critical alert
 
 
 
@@ -111,6 +120,9 @@ class Daemon:
         self._threads: list[threading.Thread] = []
         self._scheduler: BackgroundScheduler | None = None
         self._maintenance_term: int | None = None
+        self._runners: list[PeriodRunner] = []
+        self._gate = threading.Lock()  # stepped clock only: a step and a work item never interleave
+        self._stepped_to: datetime | None = None
 
     # ------------------------------------------------------------------------------------------ assembly
     @retry(retry=retry_if_exception_type(DatabaseUnavailable), stop=stop_after_delay(60),
@@ -118,6 +130,8 @@ class Daemon:
     def _build_clock(self) -> Clock:
         if self.config.clock == "real":
             return RealClock()
+        if self.config.clock == "stepped":
+            return SteppedClock(self.database, self.config.clock_name)
         name = f"sim-clock:{self.config.speed:g}"
         with self.database.transaction() as session:
             anchor = PeriodClaimRepository(session).anchor(name, self.config.sim_start, self.config.replica_id)
@@ -154,16 +168,21 @@ class Daemon:
             timezone=UTC,
         )
         now = datetime.now(UTC)
-        for job in jobs:
-            runner = PeriodRunner(ctx, job)
-            scheduler.add_job(runner.fire, IntervalTrigger(seconds=self._fire_interval(runner)), id=job.name,
-                              name=job.name, next_run_time=now)
+        stepped = self.config.clock == "stepped"
+        self._runners = [PeriodRunner(ctx, job, coalesce_inline=stepped) for job in jobs]
+        if stepped:
+            scheduler.add_job(self._step, IntervalTrigger(seconds=self.config.min_fire_s), id="_step",
+                              next_run_time=now)
+        else:
+            for runner in self._runners:
+                scheduler.add_job(runner.fire, IntervalTrigger(seconds=self._fire_interval(runner)),
+                                  id=runner.job.name, name=runner.job.name, next_run_time=now)
         scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=self.config.heartbeat_s), id="_heartbeat")
         scheduler.start()
         self._scheduler = scheduler
         for index in range(max(1, self.config.workers)):
             worker = Worker(ctx, self.registry, lease_s=self.config.lease_s, poll_s=self.config.poll_s,
-                            retry_policy=self.config.retry)
+                            retry_policy=self.config.retry, gate=self._gate if stepped else None)
             thread = threading.Thread(target=worker.run, args=(self.stop_event,), name=f"worker-{index}")
             thread.start()
             self.workers.append(worker)
@@ -220,6 +239,31 @@ class Daemon:
         finally:
             self.shutdown()
 
+    # ------------------------------------------------------------------------------------------ stepped clock
+    def _step(self) -> None:
+        """Stepped clock: when the driver has moved the time, fire every job due at it (registration order, no
+        work item in flight), then acknowledge the step. A claim that failed leaves the step unacknowledged, so
+        the next call retries it."""
+        assert self.ctx is not None and isinstance(self.ctx.clock, SteppedClock)
+        try:
+            now = self.ctx.clock.refresh()
+            if now == self._stepped_to:
+                return
+            with self._gate:
+                for runner in self._runners:
+                    runner.fire(now)
+            if all(runner.covers(now) for runner in self._runners):
+                with self.database.transaction() as session:
+                    SimClockRepository(session).stepped(self.config.replica_id, now)
+                self._stepped_to = now
+        except DatabaseUnavailable as exc:
+            self.metrics.db_errors.labels(loop="step").inc()
+            self.log.warning("step deferred: database unavailable", error=str(exc))
+        except AdpilotError as exc:
+            self.log.info("waiting for the stepped clock", reason=str(exc))
+        except Exception:
+            self.log.exception("step failed")
+
     # ------------------------------------------------------------------------------------------ heartbeat
     def _heartbeat(self) -> None:
         """Replica heartbeat, queue-depth gauge, and the maintenance chores for whoever holds the lease."""
@@ -236,6 +280,19 @@ class Daemon:
         except Exception:
             self.log.exception("heartbeat failed")
 
+    def _alert_stuck(self, session: Session) -> None:
+        """A scheduled run that never finished is invisible otherwise (APScheduler skips the job's later fires
+        while one is in flight): raise one critical alert naming it."""
+        stuck = PeriodClaimRepository(session).unfinished(self.config.stuck_after_s)
+        if stuck:
+            names = ", ".join(f"{c.job_name} @ {c.period_start.isoformat()} (claimed by {c.claimed_by})"
+                              for c in stuck[:5])
+            AlertRepository(session).open_once(
+                kind="stuck_job", severity="critical", campaign_id=None,
+                message=f"{len(stuck)} scheduled job run(s) claimed and never finished: {names}",
+                details={"jobs": [c.job_name for c in stuck]},
+            )
+
     def _maintenance(self) -> None:
         ttl = self.config.heartbeat_s * 3
         with self.database.transaction() as session:
@@ -249,5 +306,6 @@ class Daemon:
         with self.database.transaction() as session:
             rescued = WorkQueue(session).rescue_expired()
             pruned = PeriodClaimRepository(session).prune(self.config.claim_retention_s)
+            self._alert_stuck(session)
         if rescued or pruned:
             self.log.info("maintenance", rescued=rescued, pruned_claims=pruned, term=term)

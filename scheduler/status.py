@@ -1,7 +1,8 @@
 """What ``adpilot daemon status`` reports: replicas, leases, queue depth, items in flight, last runs, failures.
 
-``healthy`` is false when an item is dead-lettered or a replica stopped heart-beating without shutting down cleanly;
-the CLI turns that into exit code 2 so a cron job or probe can alert on it.
+``healthy`` is false when an item is dead-lettered, a replica stopped heart-beating without shutting down cleanly,
+or a scheduled job's run has not finished long after it was claimed (stuck); the CLI turns that into exit code 2 so
+a cron job or probe can alert on it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class DaemonStatus:
     in_flight: list[dict[str, Any]]
     last_runs: list[dict[str, Any]]
     failures: list[dict[str, Any]]
+    stuck: list[dict[str, Any]]
 
     @property
     def dead(self) -> int:
@@ -36,18 +38,18 @@ class DaemonStatus:
 
     @property
     def healthy(self) -> bool:
-        return self.dead == 0 and self.stale_replicas == 0
+        return self.dead == 0 and self.stale_replicas == 0 and not self.stuck
 
     def to_json(self) -> dict[str, Any]:
         return {
             "healthy": self.healthy, "dead": self.dead, "stale_replicas": self.stale_replicas,
             "replicas": self.replicas, "leases": self.leases, "queue": self.queue, "in_flight": self.in_flight,
-            "last_runs": self.last_runs, "failures": self.failures,
+            "last_runs": self.last_runs, "failures": self.failures, "stuck": self.stuck,
         }
 
 
 def daemon_status(database: Database, *, stale_after: timedelta = timedelta(seconds=30),
-                  failures: int = 20) -> DaemonStatus:
+                  stuck_after: timedelta = timedelta(minutes=15), failures: int = 20) -> DaemonStatus:
     with database.transaction() as session:
         queue = WorkQueue(session)
         replicas = [vars(r) for r in ReplicaRepository(session).list(stale_after=stale_after)]
@@ -61,4 +63,7 @@ def daemon_status(database: Database, *, stale_after: timedelta = timedelta(seco
         failed = [{"id": r.id, "kind": r.kind, "status": r.status, "attempts": r.attempts,
                    "max_attempts": r.max_attempts, "run_after": r.run_after, "last_error": r.last_error}
                   for r in queue.recent_failures(failures)]
-        return DaemonStatus(replicas, leases, queue.depth_by_status(), in_flight, last_runs, failed)
+        stuck = [{"job": c.job_name, "period_start": c.period_start, "claimed_by": c.claimed_by,
+                  "claimed_at": c.claimed_at}
+                 for c in PeriodClaimRepository(session).unfinished(stuck_after.total_seconds())]
+        return DaemonStatus(replicas, leases, queue.depth_by_status(), in_flight, last_runs, failed, stuck)

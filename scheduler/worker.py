@@ -14,9 +14,11 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -86,38 +88,52 @@ class Worker:
         poll_s: float = 1.0,
         retry_policy: RetryPolicy | None = None,
         kinds: Sequence[str] | None = None,
+        gate: AbstractContextManager[object] | None = None,
     ) -> None:
+        """``gate`` (stepped clock): held while claiming and processing one item, so the scheduler's step — which
+        holds it while it fires the jobs due at a new simulated time — never interleaves with an item."""
+        self.gate: AbstractContextManager[object] = gate if gate is not None else contextlib.nullcontext()
         self.ctx, self.registry = ctx, registry
         self.lease_s, self.poll_s = lease_s, poll_s
         self.retry_policy = retry_policy or RetryPolicy()
         self.kinds = list(kinds) if kinds else None
         self.current: ClaimedItem | None = None
+        self._backoff = poll_s
         self.log = ctx.log.bind(component="worker")
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set; never raises."""
-        backoff = self.poll_s
+        """Loop until ``stop`` is set; never raises. Waits happen outside the gate."""
+        self._backoff = self.poll_s
         while not stop.is_set():
-            try:
-                item = self._claim()
-                backoff = self.poll_s
-            except DatabaseUnavailable as exc:
-                self.ctx.metrics.db_errors.labels(loop="worker").inc()
-                self.log.warning("claim failed: database unavailable", error=str(exc), retry_in_s=backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            except Exception:
-                self.log.exception("claim failed")
-                stop.wait(self.poll_s)
-                continue
-            if item is None:
-                stop.wait(self.poll_s)
-                continue
-            if stop.is_set():
-                self._release(item)
+            with self.gate:
+                wait = self._poll_once(stop)
+            if wait is None:
                 break
-            self.process(item)
+            if wait > 0:
+                stop.wait(wait)
+
+    def _poll_once(self, stop: threading.Event) -> float | None:
+        """Claim and process at most one item. Returns the wall seconds to wait before the next poll (0: poll
+        again at once), or ``None`` to leave the loop (stop requested)."""
+        try:
+            item = self._claim()
+            self._backoff = self.poll_s
+        except DatabaseUnavailable as exc:
+            self.ctx.metrics.db_errors.labels(loop="worker").inc()
+            wait = self._backoff
+            self.log.warning("claim failed: database unavailable", error=str(exc), retry_in_s=wait)
+            self._backoff = min(wait * 2, 10.0)
+            return wait
+        except Exception:
+            self.log.exception("claim failed")
+            return self.poll_s
+        if item is None:
+            return self.poll_s
+        if stop.is_set():
+            self._release(item)
+            return None
+        self.process(item)
+        return 0.0
 
     def run_once(self) -> ClaimedItem | None:
         """Claim and process at most one item (tests and ``--once`` style drivers)."""

@@ -1,4 +1,4 @@
-"""The demo's moving parts as real processes on loopback: the webhook receiver and the daemon replicas are
+"""A simulated week's moving parts as real processes on loopback: the webhook receiver and the daemon replicas are
 ``python -m cli …`` subprocesses (exactly what an operator runs); the sandbox market is served from a thread of the
 demo process, so the demo can read its evaluation scoreboard afterwards."""
 

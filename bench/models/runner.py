@@ -23,8 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from bench.intervals import t_interval
 from bench.models.peers import PEERS
 from bench.models.serving import measure_serving
 from models.bundle import TrainedModel, sigmoid
@@ -93,14 +93,6 @@ def _score_split(
     return results, preds, lgbm_model
 
 
-def _t_interval(values: list[float]) -> list[float]:
-    if len(values) < 2:
-        return [values[0], values[0]]
-    mean, sem = float(np.mean(values)), float(stats.sem(values))
-    half = float(stats.t.ppf(0.975, len(values) - 1)) * sem
-    return [mean - half, mean + half]
-
-
 def _paired_bootstrap(y: np.ndarray, a: np.ndarray, b: np.ndarray, seed: int, n_boot: int = 300) -> list[float]:
     rng = np.random.default_rng(seed)
     diffs = []
@@ -117,7 +109,7 @@ def _aggregate(per_split: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str
         rows = [s[name] for s in per_split]
         aucs = [r["auc"] for r in rows]
         agg: dict[str, Any] = {"auc": float(np.mean(aucs))}
-        agg["auc_ci"] = _t_interval(aucs) if len(rows) > 1 else rows[0]["auc_bootstrap_ci"]
+        agg["auc_ci"] = t_interval(aucs) if len(rows) > 1 else rows[0]["auc_bootstrap_ci"]
         for key in ("logloss", "ne", "ece", "train_s", "ece_uncalibrated"):
             if key in rows[0]:
                 agg[key] = float(np.mean([r[key] for r in rows]))
@@ -141,7 +133,7 @@ def _summary(
     peer = max((k for k in models if not k.startswith("adpilot_")), key=lambda k: models[k]["auc"])
     diffs = [s[ours]["auc"] - s[peer]["auc"] for s in per_split]
     if len(diffs) > 1:
-        ci = _t_interval(diffs)
+        ci = t_interval(diffs)
     else:
         y, preds = last
         ci = _paired_bootstrap(y, preds[ours], preds[peer], seed)

@@ -40,6 +40,8 @@ def _run(ctx: JobContext, period: datetime) -> str:
     if ctx.platform is None:
         return "no platform: nothing to pace"
     platform, settings = ctx.platform, ctx.settings
+    if settings is not None and not settings.pacing_enabled:
+        return "pacing disabled (ADPILOT_PACING_ENABLED=false)"
     policy = load_policy(settings.guardrail_policy_path if settings else None)
     read_only = bool(settings and settings.read_only)
     day_start = floor_period(period, timedelta(days=1))
