@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from adpilot.money import format_micros
 from db.reporting import NOT_APPLIED, NOT_APPROVED
-from db.schema import ChangeSet
-from reports.wording import describe_item
+from db.schema import ChangeItem, ChangeSet
+from reports.wording import describe_item, format_ratio
 
 __all__ = ["FALLBACK_FLAG", "TimelineEntry", "TimelineItem", "timeline"]
 
@@ -55,14 +56,27 @@ def _status_note(cs: ChangeSet) -> str:
     return ""
 
 
-def _note(status: str, verdict: Mapping[str, Any] | None, error: str | None) -> str:
-    verdict = verdict or {}
-    rules = ", ".join(verdict.get("rules", []))
-    if status == "blocked":
-        return f"blocked by {rules}" if rules else "blocked by the guardrails"
-    if error:
-        return error
-    return f"clamped by {rules}" if verdict.get("clamped") and rules else ""
+def _asked(requested: Mapping[str, Any], after: Mapping[str, Any], currency: str) -> str:
+    """The value the proposer asked for where the guardrails moved it: ``80.00 EUR`` or ``1.30``."""
+    for key, value in requested.items():
+        if after.get(key) == value or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        return format_micros(int(value), currency) if key.endswith("_micros") else format_ratio(value, value)[0]
+    return ""
+
+
+def _note(item: ChangeItem, currency: str) -> str:
+    """Why an item did not go as proposed: blocked (the guardrails' reasons), failed (the error), clamped."""
+    verdict = item.guardrail_verdict or {}
+    why = "; ".join(verdict.get("reasons") or verdict.get("rules") or [])
+    if item.status == "blocked":
+        return f"blocked: {why}" if why else "blocked by the guardrails"
+    if item.error:
+        return item.error
+    if verdict.get("clamped"):
+        asked = _asked(verdict.get("requested") or {}, item.after, currency)
+        return "clamped by the guardrails' step limits" + (f" (asked for {asked})" if asked else "")
+    return ""
 
 
 def timeline(
@@ -78,7 +92,7 @@ def timeline(
                     i.action, i.target_type, i.target_id, i.before, i.after, currency=currency, names=names
                 ),
                 i.status,
-                _note(i.status, i.guardrail_verdict, i.error),
+                _note(i, currency),
             )
             for i in cs.items
         ]

@@ -93,7 +93,9 @@ def seed(database: Database, *, hours: int = 48) -> Seeded:
             return row.id
 
         budget = _item(c1, "set_budget", "campaign", c1, {"daily_budget_micros": 50_000_000},
-                       {"daily_budget_micros": 70_000_000}, status="applied", rationale=SHARED_RATIONALE)
+                       {"daily_budget_micros": 70_000_000}, status="applied", rationale=SHARED_RATIONALE,
+                       verdict={"decision": "allow", "clamped": True, "rules": ["autonomy_tier"],
+                                "requested": {"daily_budget_micros": 80_000_000}})
         cs("agents", "applied", [budget], hour=2, decided=True, rationale=SHARED_RATIONALE, summary="more budget",
            flags=["bid_optimiser: model unavailable or invalid, deterministic choice kept"])
         bid = _item(c1, "set_bid_multiplier", "campaign", c1, {"bid_multiplier": 1.0}, {"bid_multiplier": 0.92},
