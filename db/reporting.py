@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, cast, func, select
+from sqlalchemy import Date, DateTime, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from adpilot.errors import InvalidInput
 from db.enums import ChangeItemStatus, ChangeSetStatus
 from db.schema import AdAccount, AgentRun, AudienceSegment, Campaign, ChangeItem, ChangeSet, Creative, PerformanceHour
+from db.work_kinds import WorkKind
 
 __all__ = [
     "AUTOMATED_ORIGINS",
@@ -331,6 +332,7 @@ def llm_tokens(session: Session, account_id: int, *, start: datetime | None = No
     stmt = select(tokens).join(Campaign, Campaign.id == AgentRun.campaign_id).where(Campaign.account_id == account_id)
     if start is not None or end is not None:
         wrote = select(func.min(ChangeSet.created_at)).where(ChangeSet.agent_run_id == AgentRun.id).scalar_subquery()
-        planned_day = func.timezone("UTC", cast(cast(AgentRun.payload["day"].astext, Date), DateTime()))
+        day = func.timezone("UTC", cast(cast(AgentRun.payload["day"].astext, Date), DateTime()))
+        planned_day = case((AgentRun.kind == WorkKind.AGENT_CYCLE.value, day))  # only daily cycles carry a day
         stmt = stmt.where(*_window(func.coalesce(wrote, planned_day, AgentRun.run_after), start, end))
     return int(session.scalar(stmt) or 0)

@@ -71,8 +71,8 @@ under other policies. {{ lp_sentence }}</p>
 </table>
 
 <h2>Change-set timeline</h2>
-<p class="note muted">The agents' and people's change-sets; the pacer's bid nudges are counted above and drawn in
-the spend plots.</p>
+<p class="note muted">The agents' and people's change-sets. The pacer's and rules' bid nudges are counted above,
+not listed one by one (<code>adpilot changesets list --origin pacer</code> lists them).</p>
 <table><tr><th>when (UTC)</th><th>#</th><th>status</th><th>origin</th><th>changes</th><th>why</th>
 <th>expected</th><th>observed</th></tr>
 {% for cs in change_sets %}<tr><td>{{ cs.created_at.strftime('%m-%d %H:%M') }}</td><td>{{ cs.id }}</td>
