@@ -33,6 +33,11 @@ POLICY_COLOURS = {"adpilot": "tab:green", "adpilot_no_llm": "tab:olive", "static
                   "platform_only": "tab:purple"}
 
 
+def _plain(text: str) -> str:
+    """Platform text for matplotlib: ``$`` would start mathtext, and a name like ``Deal $x^$`` fails to draw."""
+    return str(text).replace("$", r"\$")
+
+
 def _figure(height: float) -> tuple[Figure, Axes]:
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height), layout="constrained", dpi=DPI)
     ax.grid(axis="y", alpha=0.3)
@@ -98,7 +103,7 @@ def spend_vs_plan(series: CampaignSeries, currency: str = "") -> str:
             label="even pacing plan (reaches the daily budget at midnight)" if i == 0 else None,
         )
     _money_axis(ax, "spend", currency)
-    ax.set_title(f"{series.name}: spend vs pacing plan", loc="left", fontsize=11)
+    ax.set_title(f"{_plain(series.name)}: spend vs pacing plan", loc="left", fontsize=11)
     _dates(ax)
     _legend(fig, ax)
     return _b64(fig)
@@ -122,7 +127,7 @@ def cpa_vs_target(series: CampaignSeries, currency: str = "") -> str:
         ax.axhline(series.target_cpa_micros / 1e6, color="tab:red", linestyle="--", label="target CPA")
     ax.set_ylim(bottom=0)
     _money_axis(ax, "CPA", currency)
-    ax.set_title(f"{series.name}: CPA vs target (per day)", loc="left", fontsize=11)
+    ax.set_title(f"{_plain(series.name)}: CPA vs target (per day)", loc="left", fontsize=11)
     _dates(ax)
     _legend(fig, ax)
     return _b64(fig)
@@ -134,7 +139,7 @@ def score_vs_lp(name: str, days: list[datetime], score: list[float], upper: list
     ax.bar(xs, upper, width=0.8, color="tab:gray", alpha=0.4, label="LP* (hindsight optimum)")
     ax.bar(xs, score, width=0.45, color="tab:green", label="score (adpilot)")
     ax.set_ylabel("expected conversions")
-    ax.set_title(f"{name}: score vs LP* per day", loc="left", fontsize=11)
+    ax.set_title(f"{_plain(name)}: score vs LP* per day", loc="left", fontsize=11)
     _dates(ax)
     _legend(fig, ax)
     return _b64(fig)
@@ -144,7 +149,7 @@ def policy_bars(names: Sequence[str], pct: Sequence[float | None]) -> str:
     """% of LP* over the week, one horizontal bar per policy, the value written at its end."""
     fig, ax = _figure(0.5 + 0.45 * max(len(names), 1))
     values = [p if p is not None else 0.0 for p in pct]
-    ax.barh(list(names), values, color=[POLICY_COLOURS.get(n, "tab:blue") for n in names])
+    ax.barh([_plain(n) for n in names], values, color=[POLICY_COLOURS.get(n, "tab:blue") for n in names])
     for y, (p, v) in enumerate(zip(pct, values, strict=True)):
         ax.text(v + 0.5, y, "-" if p is None else f"{p:.1f} %", va="center", fontsize=9)
     ax.invert_yaxis()
@@ -159,7 +164,7 @@ def _policy_days_figure(per_policy: Mapping[str, Sequence[float]]) -> Figure:
     fig, ax = _figure(3.2)
     for name, values in per_policy.items():
         days = range(1, len(values) + 1)
-        ax.plot(days, list(values), marker="o", lw=2, color=POLICY_COLOURS.get(name), label=name)
+        ax.plot(days, list(values), marker="o", lw=2, color=POLICY_COLOURS.get(name), label=_plain(name))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("simulated day")
     ax.set_ylabel("% of LP*")

@@ -46,7 +46,7 @@ def test_summary_counts_match_the_store_and_render(database) -> None:
     text = _render(summary)
     assert "total (2 campaigns)" in text and "144.00" in text and "2.40" in text and "35.0 %" in text
     assert "spend (EUR)" in text and "target CPA (EUR)" in text
-    assert "[bold]Spring[/]" in text  # a campaign name is data, never markup
+    assert "[bold]Spring[/] $x^$" in text  # a campaign name is data, never markup
     assert ("change-sets, agents and people: 10 proposed · 5 applied · 1 blocked (3 items blocked) · "
             "1 awaiting approval · 1 failed (1: platform said: quota exhausted) · 2 expired (1: approved, but not "
             "applied before expires_at; 1: nobody approved it before expires_at) · 1 rolled back") in " ".join(

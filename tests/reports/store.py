@@ -13,7 +13,7 @@ from db.database import Database
 from db.schema import AdAccount, AudienceSegment, Campaign, ChangeSet, Creative, PerformanceHour
 
 START = datetime(2027, 3, 1, tzinfo=UTC)
-HOSTILE = "<script>alert('x')</script> [bold]Spring[/]"
+HOSTILE = "<script>alert('x')</script> [bold]Spring[/] $x^$"  # HTML, Rich markup, matplotlib mathtext
 SHARED_RATIONALE = "CPA ran 30 % under target for three days while the budget ran out by 15:00."
 
 

@@ -77,7 +77,7 @@ def test_report_in_words_with_units_totals_and_lines(database, tmp_path) -> None
     assert "budget 50.00 → 70.00 EUR/day clamped by the guardrails' step limits (asked for 80.00 EUR)" in text.replace(
         "&#39;", "'")
     assert "bid multiplier 1.00 → 0.92" in text
-    assert "pause creative &#34;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; [bold]Spring[/]&#34;" in text
+    assert "pause creative &#34;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; [bold]Spring[/] $x^$&#34;" in text
     assert 'bid modifier for audience &#34;Returning visitors&#34; 1.00 → 1.20' in text
     assert "target CPA 12.50 → 11.00 EUR" in text and "blocked: daily_limit" in text
     assert "frequency cap none → 3 per user per day" in text and "platform said: quota exhausted" in text
