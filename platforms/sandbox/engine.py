@@ -222,7 +222,7 @@ class Engine:
         won_all = np.zeros(n, dtype=bool)
         p_won = np.zeros(n)
         price_all = np.zeros(n, dtype=np.int64)
-        chunk, depleted = _empty_chunk(), []
+        chunk, depleted = _empty_chunk(), list[int]()
         if sel.size:
             sub = opps.take(sel)
             segment = np.asarray(segment_index(age[sel], device[sel]), dtype=np.int16)

@@ -66,7 +66,7 @@ _CVR_GROUPS: tuple[tuple[str, ...], ...] = (
     *(("campaign", name) for name in _USER_CONTEXT),
 )
 _WINDOW_DAYS = 14
-_MAX_CTR_ROWS = 30_000
+_MAX_CTR_ROWS = 20_000
 _CVR_MIN_AGE_TICKS = 24  # 12 h: ~94 % of conversions have arrived (median delay 2.5 h)
 _PRIOR_STRENGTH = (2_000.0, 100.0)  # pseudo-impressions (CTR), pseudo-clicks (CVR) behind each campaign's prior
 _L2 = (30.0, 60.0)  # penalty per weight (CTR, CVR), in units of one observation's log loss; tuned on held-out days

@@ -222,7 +222,7 @@ class SandboxPlatform(WriteMixin):
         hi = tick * _TICK_MINUTES
         counts = self._store.conversions_between(hi - 60.0, hi, len(self._campaigns),
                                                  since_tick=tick - TICKS_PER_HOUR - _DELAY_TICKS)
-        self._smart.add_conversions(tick, counts)
+        self._smart.calibrate(tick, self._store)
         for camp in self._campaigns:
             if counts[camp.index]:
                 self._events.emit(EventType.CONVERSIONS, self._clock.time_of(tick), camp.id, {
@@ -251,7 +251,8 @@ class SandboxPlatform(WriteMixin):
             camp.depleted_today = False
         self._frequency[:] = 0
         self._refit(tick)
-        self._smart.start_day()
+        model = self._platform_model
+        self._smart.start_day(tick, estimator_changed=model is not None and model.fitted_at == tick)
 
     def _emit_disapproval(self, creative: CreativeState) -> None:
         self._events.emit(EventType.CREATIVE_DISAPPROVED, self._clock.time_of(self._tick), creative.campaign_id, {

@@ -93,11 +93,11 @@ def test_score_and_pct_of_lp_follow_the_raw_arrays() -> None:
 def test_target_cpa_paces_the_budget_over_the_day() -> None:
     """The platform's target-CPA bidding spends the budget through the day (no depletion by midday) and keeps the
     expected CPA at or under the target, where manual bidding at three times the bid depletes early."""
-    config = {"seed": 4, "n_campaigns": 2, "n_users": 20_000, "traffic_scale": 1.0}
-    manual = SandboxPlatform(small_config(**config))
+    config: dict[str, object] = {"n_campaigns": 2, "n_users": 20_000, "traffic_scale": 1.0}
+    manual = SandboxPlatform(small_config(4, **config))
     for cid in ("cmp_1", "cmp_2"):
         manual.set_bid_multiplier(cid, 3.0, idempotency_key=f"m-{cid}")
-    smart = SandboxPlatform(small_config(**config, bid_strategy="target_cpa"))
+    smart = SandboxPlatform(small_config(4, **config, bid_strategy="target_cpa"))
     for platform in (manual, smart):
         platform.advance(3 * TICKS_PER_DAY)
     assert any(e.type is EventType.BUDGET_DEPLETED for e in manual.poll_events("acc_demo", limit=10**6))
