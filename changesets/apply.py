@@ -37,7 +37,7 @@ from db.schema import Campaign, ChangeItem, ChangeSet
 from guardrails.engine import Decision, ProposedItem, evaluate
 from guardrails.policy import GuardrailPolicy
 from levers import Lever, PlatformCall, lever_for
-from platforms.base import AdPlatform, WriteResult
+from platforms.base import AdPlatform, RateLimited, WriteResult
 from scheduler.effects import perform_once
 from scheduler.faults import FaultInjector
 
@@ -150,6 +150,10 @@ def _prepare(
     for item_id, lever, call in to_check:  # no transaction is open during a platform call
         try:
             dry_runs[item_id] = lever.write(platform, call, key=f"dry-run-{item_id}", validate_only=True)
+        except RateLimited:
+            # not a verdict on the change (issue 12: 33 pacer sets failed for good this way): nothing is marked,
+            # the attempt fails and the work item is retried after the platform's window
+            raise
         except AdpilotError as exc:
             dry_runs[item_id] = exc.message
     with database.transaction() as session:
@@ -251,6 +255,8 @@ def _write_one(
             read_back=read_back,
             faults=_HookFaults(faults.point if faults else None, crash_hook, item),
         )
+    except RateLimited:
+        raise  # the intent stays pending: the retried apply completes it under the same idempotency key
     except AdpilotError as exc:
         with database.transaction() as session:
             failed = session.get(ChangeItem, item_id)

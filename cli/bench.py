@@ -146,3 +146,25 @@ def system(
         policy_days_png({name: r["per_day_pct_of_lp"] for name, r in result["policies"].items()}, plot)
         result["plot"] = str(plot)
     typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))
+
+
+@bench_app.command("soak")
+def soak(
+    json_output: bool = typer.Option(True, "--json/--no-json", help="print the result as JSON (the default)"),
+    days: int = typer.Option(30, "--days", min=2, max=120, help="simulated days"),
+    campaigns: int = typer.Option(5, "--campaigns", min=1, max=5),
+    seed: int = typer.Option(0, "--seed"),
+    retention_days: int = typer.Option(7, "--retention-days", min=1,
+                                       help="impression-log retention (and training window) during the soak"),
+    stall_s: float = typer.Option(900.0, "--stall-seconds", min=10.0),
+) -> None:
+    """24/7 means flat: daemon RSS, queue depth at every step and database size by table, per simulated day."""
+    from bench.soak.runner import run
+    from bench.system.progress import week_bars
+    from cli import context
+
+    settings = context.settings()
+    with week_bars() as on_week:
+        result = run(settings, days=days, campaigns=campaigns, seed=seed, retention_days=retention_days,
+                     log_dir=settings.data_dir / "bench-soak", stall_s=stall_s, on_week=on_week)
+    typer.echo(json.dumps(result, indent=2 if not json_output else None, sort_keys=False))

@@ -94,6 +94,21 @@ class PeriodClaimRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def close_abandoned(self, stale_after_s: float) -> int:
+        """Finish the claims whose replica stopped or went silent before their run finished (a killed process):
+        nobody will finish them, and they are not stuck jobs of a live replica. Returns how many."""
+        result = self.session.execute(
+            text(
+                "UPDATE period_claims SET finished_at = clock_timestamp(), "
+                "outcome = 'abandoned: its replica stopped before the run finished' "
+                "WHERE finished_at IS NULL AND job_name NOT LIKE 'sim-clock:%' AND claimed_by IN ("
+                "  SELECT id FROM replicas WHERE stopped_at IS NOT NULL"
+                "  OR heartbeat_at < clock_timestamp() - make_interval(secs => :age))"
+            ),
+            {"age": float(stale_after_s)},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def unfinished(self, older_than_s: float) -> list[PeriodClaim]:
         """Claims taken more than ``older_than_s`` wall seconds ago whose run never finished: a job stuck inline
         (or killed with its replica) — issue 12's pacer that died silently after day 1."""

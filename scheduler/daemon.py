@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,7 +170,7 @@ class Daemon:
         )
         now = datetime.now(UTC)
         stepped = self.config.clock == "stepped"
-        self._runners = [PeriodRunner(ctx, job, coalesce_inline=stepped) for job in jobs]
+        self._runners = [PeriodRunner(ctx, job, coalesce_inline=stepped, stop=self.stop_event) for job in jobs]
         if stepped:
             scheduler.add_job(self._step, IntervalTrigger(seconds=self.config.min_fire_s), id="_step",
                               next_run_time=now)
@@ -198,11 +199,12 @@ class Daemon:
     def shutdown(self) -> None:
         """Stop firing, finish or abandon the items in hand, mark the replica stopped. Idempotent."""
         self.stop_event.set()
+        deadline = time.monotonic() + self.config.shutdown_grace_s  # one grace for all, not one per thread
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=True)
+            self._scheduler.shutdown(wait=True)  # in-flight fires stop between periods (PeriodRunner.stop)
             self._scheduler = None
         for worker, thread in zip(self.workers, self._threads, strict=True):
-            thread.join(self.config.shutdown_grace_s)
+            thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 self.log.warning("shutdown grace exceeded: expiring the lease of the item in hand")
                 worker.abandon()
@@ -283,7 +285,9 @@ class Daemon:
     def _alert_stuck(self, session: Session) -> None:
         """A scheduled run that never finished is invisible otherwise (APScheduler skips the job's later fires
         while one is in flight): raise one critical alert naming it."""
-        stuck = PeriodClaimRepository(session).unfinished(self.config.stuck_after_s)
+        claims = PeriodClaimRepository(session)
+        claims.close_abandoned(self.config.heartbeat_s * 6)
+        stuck = claims.unfinished(self.config.stuck_after_s)
         if stuck:
             names = ", ".join(f"{c.job_name} @ {c.period_start.isoformat()} (claimed by {c.claimed_by})"
                               for c in stuck[:5])

@@ -4,10 +4,16 @@ APScheduler (in memory, one per replica) only says "look now"; which periods run
 replica walks every period that fell due since the last one it saw (so a late or skipped fire never loses a period)
 and tries to claim each in Postgres; only the claim winner plans or runs it. A period whose claim attempt hit a
 database error is not marked as seen, so it is retried on the next fire.
+
+A ``latest_only`` job that fell behind runs only the newest ``catch_up + 1`` periods and logs what it skipped: walking
+every missed period never catches up once one period's work takes longer than a period (issue 12: on the wall-mapped
+demo clock the pacer was still replaying day 1 on day 7, so its change-sets were dated day 1 and expired unapplied).
+A stop request ends the walk between periods, so shutdown never waits on a backlog.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from adpilot.errors import DatabaseUnavailable
@@ -23,20 +29,29 @@ _MAX_PERIODS_PER_FIRE = 10_000
 class PeriodRunner:
     """Claims and runs the periods of one :class:`ScheduledJob` on behalf of one replica."""
 
-    def __init__(self, ctx: JobContext, job: ScheduledJob, *, coalesce_inline: bool = False) -> None:
+    def __init__(self, ctx: JobContext, job: ScheduledJob, *, coalesce_inline: bool = False,
+                 stop: threading.Event | None = None) -> None:
         """``coalesce_inline`` (stepped clock, which jumps a whole tick at once): an inline (``run``) job claims only
         the latest of the periods due, as its contract allows (the next period makes up for a lost one) — a
         one-minute job would otherwise run 30 times per 30-minute step."""
         self.ctx = ctx
         self.job = job
         self.coalesce_inline = coalesce_inline
+        self.stop = stop or threading.Event()
         self.last_seen: datetime | None = None
         self.log = ctx.log.bind(job=job.name)
 
     def due_periods(self, now: datetime) -> list[datetime]:
         current = floor_period(now, self.job.period)
         step = self.job.period
-        first = current - self.job.catch_up * step if self.last_seen is None else self.last_seen + step
+        oldest = current - self.job.catch_up * step
+        first = oldest if self.last_seen is None else self.last_seen + step
+        if self.job.latest_only and first < oldest:
+            skipped = (oldest - first) // step
+            self.log.warning("job behind the clock: stale periods skipped", skipped=skipped,
+                             first_skipped=first.isoformat(), running=oldest.isoformat())
+            self.ctx.metrics.job_runs.labels(job=self.job.name, outcome="skipped").inc(skipped)
+            first = oldest
         periods: list[datetime] = []
         period = first
         while period <= current and len(periods) < _MAX_PERIODS_PER_FIRE:
@@ -55,6 +70,8 @@ class PeriodRunner:
         retried on the next fire."""
         try:
             for period in self.due_periods(self.ctx.clock.now() if now is None else now):
+                if self.stop.is_set():  # shutting down: start no other period (the daemon waits for this fire)
+                    return
                 self._claim_and_run(period)
                 self.last_seen = period
         except DatabaseUnavailable as exc:

@@ -93,7 +93,9 @@ class ScheduledJob:
     """A job that runs once per ``period`` (in the daemon clock's time), on exactly one replica.
 
     ``catch_up`` is how many past periods a replica tries to claim when it starts, so periods that fell due while
-    every replica was down still run (bounded, so a week-long outage does not replay a week of pacing ticks)."""
+    every replica was down still run (bounded, so a week-long outage does not replay a week of pacing ticks).
+    ``latest_only`` keeps that bound while the replica runs: one that fell behind skips to the newest periods (for
+    inline jobs that act on the present, like pacing, where replaying stale periods only adds stale decisions)."""
 
     name: str
     period: timedelta
@@ -101,6 +103,7 @@ class ScheduledJob:
     run: RunFn | None = None
     catch_up: int = 1
     description: str = ""
+    latest_only: bool = False
 
     def __post_init__(self) -> None:
         if (self.plan is None) == (self.run is None):

@@ -19,12 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import TypeVar
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from adpilot.errors import AdpilotError, DatabaseUnavailable
 from db.work_queue import ClaimedItem, RetryPolicy, WorkQueue
+from platforms.base import RateLimited
 from scheduler.registry import JobContext, JobRegistry
 
 __all__ = ["NoHandler", "Worker"]
@@ -172,8 +174,12 @@ class Worker:
             error = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, AdpilotError):
                 error += f" (remedy: {exc.remedy})"
+            policy = self.retry_policy
+            if isinstance(exc, RateLimited):  # retry_after_s is platform time (simulated seconds on the sandbox)
+                wait = self.ctx.clock.wall_seconds(timedelta(seconds=exc.retry_after_s))
+                policy = RetryPolicy(base_s=max(wait, policy.base_s), max_s=max(wait, policy.max_s))
             status = self._record(
-                lambda q: q.fail(item.id, self.ctx.replica_id, error, retry=self.retry_policy), item, "failed"
+                lambda q: q.fail(item.id, self.ctx.replica_id, error, retry=policy), item, "failed"
             )
             log.warning("work item failed", error=error, status=status)
             self.ctx.metrics.work_items.labels(kind=item.kind, outcome=str(status or "lease_lost")).inc()

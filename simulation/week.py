@@ -43,10 +43,23 @@ from simulation.outcome import week_summary
 from simulation.policies import Policy
 from simulation.processes import Child, SandboxServer, child_env, free_port, parent_environ, wait_healthy
 
-__all__ = ["SCRIPTED_HUMAN", "WeekRun", "WeekSpec", "run_week"]
+__all__ = ["SCRIPTED_HUMAN", "Observer", "TickEnd", "WeekRun", "WeekSpec", "run_week"]
 
 SCRIPTED_HUMAN = "demo-scripted-human"
 Progress = Callable[[int, int, str], None]  # (ticks done, ticks in all, note)
+
+
+@dataclass(frozen=True)
+class TickEnd:
+    """What an observer sees at the end of each step (everything due has finished): for ``bench soak``."""
+
+    tick: int
+    now: datetime
+    database: Database
+    daemon_pid: int
+
+
+Observer = Callable[[TickEnd], None]
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ class WeekSpec:
     campaigns: int = 5
     start: datetime = DEFAULT_START  # a Monday 00:00 UTC: the market depends on tick numbers and weekdays only
     stall_s: float = 900.0
+    env: tuple[tuple[str, str], ...] = ()  # extra ADPILOT_* settings for the children (e.g. a retention)
 
 
 @dataclass
@@ -87,8 +101,10 @@ def run_week(
     database: Database | None = None,
     log_dir: Path | None = None,
     progress: Progress | None = None,
+    observer: Observer | None = None,
 ) -> WeekRun:
-    """Run ``spec``. Loop policies need ``database`` (a migrated store of their own) and ``log_dir``."""
+    """Run ``spec``. Loop policies need ``database`` (a migrated store of their own) and ``log_dir``;
+    ``observer`` is called at the end of every step of a loop policy."""
     tag = f"{spec.policy.name}-{spec.seed}-{secrets.token_hex(3)}".replace("_", "-")
     budgets: dict[tuple[str, int], int] = {}
     total = spec.days * TICKS_PER_DAY
@@ -102,7 +118,7 @@ def run_week(
         return WeekRun(_summary(platform, spec, budgets), platform, None, None)
     if database is None or log_dir is None:
         raise AdpilotError(f"policy {spec.policy.name} runs the whole loop and needs a store and a log directory")
-    return _Loop(settings, spec, database, log_dir / tag, tag, progress).run(budgets)
+    return _Loop(settings, spec, database, log_dir / tag, tag, progress, observer).run(budgets)
 
 
 def _summary(platform: SandboxPlatform, spec: WeekSpec, budgets: dict[tuple[str, int], int]) -> dict[str, Any]:
@@ -114,9 +130,9 @@ class _Loop:
     """The loop policies: the market in this process, the receiver and a stepped daemon as subprocesses."""
 
     def __init__(self, settings: Settings, spec: WeekSpec, database: Database, log_dir: Path, tag: str,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, observer: Observer | None) -> None:
         self.settings, self.spec, self.database, self.log_dir, self.tag = settings, spec, database, log_dir, tag
-        self.progress = progress
+        self.progress, self.observer = progress, observer
         self.children: list[Child] = []
         log_dir.mkdir(parents=True, exist_ok=True)
 
@@ -140,6 +156,7 @@ class _Loop:
             env["ADPILOT_LLM_BASE_URL"] = s.llm_base_url
         if s.llm_api_key:
             env["ADPILOT_LLM_API_KEY"] = s.llm_api_key.get_secret_value()
+        env.update(self.spec.env)
         return child_env(parent_environ(), env)
 
     def _check(self) -> None:
@@ -167,6 +184,7 @@ class _Loop:
                 "daemon", "run", "--clock", "stepped", "--clock-name", clock, "--platform-url", server.url,
                 "--replica-id", replica, "--workers", "1", "--lease-seconds", "900", "--poll-seconds", "0.02",
                 "--min-fire-seconds", "0.02", "--heartbeat-seconds", "2", "--retry-base-seconds", "0.5",
+                "--shutdown-grace-seconds", "10",  # under Child.stop's 20 s before SIGKILL (issue 12: stale replica)
                 *plugins,
             ], env, self.log_dir))
             account_id = self._drive(platform, server.url, stepper, budgets)
@@ -179,7 +197,7 @@ class _Loop:
         evaluate_outcomes(self.database, now=end)
         summary = _summary(platform, spec, budgets)
         with self.database.transaction() as session:
-            summary["changesets"] = change_set_counts(session, account_id)
+            summary["changesets"] = change_set_counts(session, account_id).as_dict()
             summary["llm_tokens"] = llm_tokens(session, account_id)
         return WeekRun(summary, platform, account_id, self.log_dir, stepper.waited_s)
 
@@ -200,6 +218,8 @@ class _Loop:
                 if waiting:
                     approved += waiting
                     stepper.wait_idle(now)
+                if self.observer is not None:
+                    self.observer(TickEnd(k, now, self.database, self.children[-1].proc.pid))
                 if self.progress is not None:
                     self.progress(k, total, f"{now:%a %H:%M} · approved {approved} (scripted operator)")
         return account_id

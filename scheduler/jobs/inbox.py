@@ -62,5 +62,5 @@ def _run(ctx: JobContext, period: datetime) -> str:
 
 
 def register(registry: JobRegistry) -> None:
-    registry.schedule(ScheduledJob("webhook_inbox", timedelta(minutes=5), run=_run, catch_up=0,
+    registry.schedule(ScheduledJob("webhook_inbox", timedelta(minutes=5), run=_run, catch_up=0, latest_only=True,
                                    description="re-read state for inbound events and mark them processed"))

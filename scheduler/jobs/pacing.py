@@ -96,6 +96,7 @@ def register(registry: JobRegistry) -> None:
             SANDBOX_TICK,
             run=_run,
             catch_up=0,
+            latest_only=True,
             description="per-tick pacing of bid multipliers through pacer change-sets",
         )
     )

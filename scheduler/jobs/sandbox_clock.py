@@ -28,5 +28,5 @@ def _run(ctx: JobContext, period: datetime) -> str:
 
 
 def register(registry: JobRegistry) -> None:
-    registry.schedule(ScheduledJob("sandbox_clock", SANDBOX_TICK, run=_run, catch_up=0,
+    registry.schedule(ScheduledJob("sandbox_clock", SANDBOX_TICK, run=_run, catch_up=0, latest_only=True,
                                    description="advance the shared sandbox to the simulated time"))

@@ -276,3 +276,22 @@ def test_no_database_transaction_is_open_during_a_platform_call(database, mirror
     cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
     assert _apply(database, m, cs.id).status == "applied"
     assert seen and max(seen) == 0, f"transactions open during platform calls: {seen}"
+
+
+@pytest.mark.parametrize("allowed", [0, 1], ids=["dry_run_limited", "write_limited"])
+def test_a_rate_limited_apply_is_retried_not_failed(database, mirror, allowed: int) -> None:
+    """Issue 12: 33 pacer change-sets failed for good with "dry run: more than 60 writes in one sandbox tick"."""
+    from platforms.base import RateLimited
+    from platforms.sandbox.write_log import WriteLog
+
+    m = mirror
+    cs = _run(database, m, _proposal(m, _multiplier(m, 1.05)))
+    m.platform._writes = WriteLog(allowed)  # this tick's write budget is spent (after the dry run, with 1)
+    with pytest.raises(RateLimited):
+        _apply(database, m, cs.id)
+    with database.transaction() as s:
+        assert ChangeSetRepository(s).get(cs.id).status in ("approved", "validated")
+    m.platform._writes = WriteLog(m.platform.config.max_writes_per_tick)  # the next tick
+    outcome = _apply(database, m, cs.id)
+    assert outcome.status == "applied", outcome
+    assert m.platform.get_controls("cmp_1").bid_multiplier == pytest.approx(1.05)

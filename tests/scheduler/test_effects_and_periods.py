@@ -139,3 +139,25 @@ def test_clocks() -> None:
     assert clock.wall_seconds(timedelta(minutes=30)) == 1.0
     assert floor_period(datetime(2025, 1, 6, 10, 47, tzinfo=UTC), timedelta(minutes=30)).minute == 30
     assert floor_period(datetime(2025, 1, 6, 10, 47, tzinfo=UTC), timedelta(days=1)).hour == 0
+
+
+def test_a_latest_only_job_behind_the_clock_skips_to_the_newest_period(database: Database) -> None:
+    """Issue 12: the pacer replayed every missed 30-minute period and was still on day 1 when the week ended."""
+    import threading
+
+    clock = HandClock(datetime(2025, 1, 6, 10, 0, tzinfo=UTC))
+    ran: list[int] = []
+    job = ScheduledJob("pace", timedelta(minutes=30), run=lambda ctx, p: str(ran.append(p.hour)), catch_up=0,
+                       latest_only=True)
+    runner = PeriodRunner(_ctx(database, clock), job)
+    runner.fire()
+    clock.at += timedelta(hours=5)  # ten periods pass while one run is slow
+    runner.fire()
+    assert ran == [10, 15]
+    stop = threading.Event()
+    walker = PeriodRunner(_ctx(database, clock, "w"), ScheduledJob("walk", timedelta(minutes=30), catch_up=3,
+                                                                   run=lambda ctx, p: "ok"), stop=stop)
+    stop.set()  # shutting down: not one more period
+    walker.fire()
+    with database.transaction() as session:
+        assert session.execute(text("SELECT count(*) FROM period_claims WHERE job_name = 'walk'")).scalar_one() == 0
