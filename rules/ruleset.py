@@ -19,7 +19,9 @@ days must have data (a campaign launched yesterday has no 2-day CPA). A campaign
 Why full, settled days: conversions are attributed to the impression's hour and arrive late, and the hourly sync
 re-reads the last ``STATS_LOOKBACK`` hours (6 h). Yesterday's figures in the store are final only once that
 window has passed midnight, so the rules wait for it (``CampaignFacts.settled``). Acting on settled days also keeps
-the rules deterministic whatever order the sync and the rules job run in within an hour.
+the rules deterministic whatever order the sync and the rules job run in within an hour. In practice a day's rules
+fire at 06:00 UTC (later only when a cooldown or a late sync holds them), so a budget raised then helps a campaign
+that already ran out of budget that morning only from the next day.
 
 Why they do not fight: rules 1 and 2 need a CPA above 1.2× and below 0.8× the target on the same settled days, so
 at most one of them fires on a day; a bid cut and a budget raise never land together. Rule 3 moves another lever
