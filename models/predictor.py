@@ -7,12 +7,16 @@ can encode once and score many times.
 - :class:`Predictor` wraps a :class:`TrainedModel`. ``predict`` (batch) and ``predict_one`` (single call) share one
   code path — the single call scores a 1-row view of the same array layout — so they give identical outputs for tree
   models (tested). With ``compiled=True`` LightGBM heads are compiled to native code with ``lleaves`` (LLVM), which
-  is what reaches ≥ 1 M rows/s on 2 cores; compilation is cached on disk by model hash.
+  is what reaches ≥ 1 M rows/s on 2 cores; compilation is cached on disk by model hash, and the cache keeps the
+  newest :data:`COMPILE_CACHE_KEEP` models (a daemon retraining nightly would otherwise add a model file and an
+  object file per champion for ever).
 - :class:`PriorPredictor` is the cold-start fallback (no champion yet): a constant prior, ``is_fallback=True`` so
   every caller can report that no model backs the number.
 - :class:`ChampionSlot` holds the current predictor of one kind, asks a :class:`ChampionSource` (the registry) at most
   every ``check_interval_s`` which version is champion, and swaps in a newly loaded predictor atomically when it
-  changed. Readers never see a half-loaded model.
+  changed. Readers never see a half-loaded model. The slot is the only long-lived reference to a served model: the
+  superseded one is dropped when the new one is swapped in and freed as soon as in-flight calls return, so a process
+  holds at most two versions (during a swap), however many champions come and go (tested with weak references).
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ import numpy as np
 from models.bundle import Head, ModelKind, TrainedModel, sigmoid
 from models.lgbm import LgbmScorer
 
-__all__ = ["ChampionSlot", "ChampionSource", "Predictor", "PriorPredictor", "ServingModel"]
+__all__ = ["COMPILE_CACHE_KEEP", "ChampionSlot", "ChampionSource", "Predictor", "PriorPredictor", "ServingModel"]
+
+COMPILE_CACHE_KEEP = 8
+# A file younger than this may belong to a compilation another process is doing right now: never pruned.
+_PRUNE_MIN_AGE_S = 600.0
 
 
 class ServingModel(Protocol):
@@ -60,6 +68,8 @@ class _CompiledHead:
             model_file.write_text(text)
         self.model = lleaves.Model(model_file=str(model_file))
         self.model.compile(cache=str(folder / f"{digest}.o"), raw_score=True)
+        model_file.touch()  # "recently used", for the pruning below
+        _prune_compile_cache(folder, keep=COMPILE_CACHE_KEEP)
         self.calibrator = head.calibrator
         self.num_threads = num_threads
 
@@ -67,6 +77,26 @@ class _CompiledHead:
         x64 = np.ascontiguousarray(x, dtype=np.float64)
         jobs = 1 if len(x64) < 10_000 else num_threads
         return self.calibrator.apply(sigmoid(np.asarray(self.model.predict(x64, n_jobs=jobs), dtype=np.float64)))
+
+
+def _prune_compile_cache(folder: Path, *, keep: int) -> None:
+    """Delete the model and object files of all but the ``keep`` most recently used models (by mtime); a loaded
+    model needs neither file any more, and one still being compiled elsewhere is spared by its age."""
+    newest: dict[str, float] = {}
+    for path in folder.glob("*.txt"):
+        newest[path.stem] = max(newest.get(path.stem, 0.0), _mtime(path), _mtime(path.with_suffix(".o")))
+    now = time.time()
+    for stem in sorted(newest, key=newest.__getitem__, reverse=True)[keep:]:
+        if now - newest[stem] >= _PRUNE_MIN_AGE_S:
+            for suffix in (".txt", ".o"):
+                (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 class Predictor:
