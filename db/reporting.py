@@ -199,10 +199,9 @@ class ReportRepository:
             .options(selectinload(ChangeSet.items))
             .where(
                 ChangeSet.account_id == account_id,
-                ChangeSet.created_at >= start,
-                ChangeSet.created_at < end,
+                *_window(ChangeSet.created_at, start, end),
                 ChangeSet.origin.not_in(AUTOMATED_ORIGINS),
-            )  # the pacer's adjustments are plotted and counted, not listed one by one
+            )  # the pacer's and rules' adjustments are counted, not listed one by one
             .order_by(ChangeSet.created_at, ChangeSet.id)
         )
         return list(self.session.scalars(stmt))
@@ -226,13 +225,15 @@ class ReportRepository:
 
 
 def _window(column: Any, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
-    return [c for c in (column >= start if start else None, column < end if end else None) if c is not None]
+    """Events in ``[start, end]``: ``end`` is "now" (the data clock), and what an agent decided at that instant —
+    after the last hour's sync — belongs to the period that ends there."""
+    return [c for c in (column >= start if start else None, column <= end if end else None) if c is not None]
 
 
 def change_set_counts(
     session: Session, account_id: int, *, start: datetime | None = None, end: datetime | None = None
 ) -> ChangeSetCounts:
-    """Change-sets of an account created in ``[start, end)`` (default: all), by line and outcome."""
+    """Change-sets of an account created in ``[start, end]`` (default: all), by line and outcome."""
     where = [ChangeSet.account_id == account_id, *_window(ChangeSet.created_at, start, end)]
     lines: dict[str, OutcomeCounts] = defaultdict(OutcomeCounts)
 
@@ -323,7 +324,7 @@ def change_set_listing(
 
 
 def llm_tokens(session: Session, account_id: int, *, start: datetime | None = None, end: datetime | None = None) -> int:
-    """LLM tokens (prompt + completion) of the account's agent runs in ``[start, end)`` (default: all).
+    """LLM tokens (prompt + completion) of the account's agent runs in ``[start, end]`` (default: all).
 
     A run's time is taken on the account's clock, which for a simulated platform is not the wall clock the run rows
     carry: the time of the change-set it wrote, else the day its daily cycle was planned for, else when it was due.

@@ -1,9 +1,11 @@
 """Collect an account's report data from the store and render it as one self-contained HTML file.
 
-One window ``[start, end)`` governs everything the report shows: the header, the hourly series and the totals row,
-the change-set counts and timeline, the token count. Platform- and model-written text (campaign names, creative
-copy, rationales) is HTML-escaped by Jinja's autoescape: the report opens in a browser, and an ad's text must not
-become markup there.
+One window governs everything the report shows: the header, the hourly series and the totals row (the hours that
+started in ``[start, end)``), the change-set counts and timeline and the token count (decisions in ``[start, end]``:
+``end`` is the data clock, and a decision taken at that instant belongs to the period it closes).
+
+Platform- and model-written text (campaign names, creative copy, rationales) is HTML-escaped by Jinja's autoescape:
+the report opens in a browser, and an ad's text must not become markup there.
 """
 
 from __future__ import annotations

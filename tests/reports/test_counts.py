@@ -38,6 +38,11 @@ def test_counts_per_line_with_blocked_items_and_reasons(database) -> None:
     }
     assert week["proposed"] == 9 and week["applied"] == 4  # the old change-set is outside the window
     assert week["by_origin"] == counts["by_origin"]
+    # the window's end is "now": the rules' change-set made at hour 20 belongs to a window ending at hour 20
+    with database.transaction() as s:
+        at_end = change_set_counts(s, seeded.account_id, start=START, end=START + timedelta(hours=20)).as_dict()
+        before = change_set_counts(s, seeded.account_id, start=START, end=START + timedelta(hours=19)).as_dict()
+    assert at_end["by_origin"]["rules"]["proposed"] == 1 and "rules" not in before["by_origin"]
 
 
 def test_tokens_follow_the_account_clock(database) -> None:
