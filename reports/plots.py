@@ -138,6 +138,8 @@ def score_vs_lp(name: str, days: list[datetime], score: list[float], upper: list
     xs = mdates.date2num([d + NOON for d in days])
     ax.bar(xs, upper, width=0.8, color="tab:gray", alpha=0.4, label="LP* (hindsight optimum)")
     ax.bar(xs, score, width=0.45, color="tab:green", label="score (adpilot)")
+    if days:  # whole days, like the other plots of the campaign
+        ax.set_xlim(mdates.date2num(min(days)), mdates.date2num(max(days) + timedelta(days=1)))
     ax.set_ylabel("expected conversions")
     ax.set_title(f"{_plain(name)}: score vs LP* per day", loc="left", fontsize=11)
     _dates(ax)

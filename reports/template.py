@@ -18,7 +18,7 @@ h1 { margin-bottom: .2rem } h2 { margin-top: 2rem } .muted { color: #666 }
 img { width: 100%; height: auto; display: block; margin: .5rem 0 1rem }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: 13px }
 th, td { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap }
 th { background: #f4f4f4 } tr.total td { font-weight: 600; border-top: 2px solid #999 }
 .status { font-weight: 600 } .flag { color: #a15c00 } .warn { background: #fff4e5; border-left: 4px solid #e69500;
 padding: .5rem .8rem; margin: .8rem 0 } .note { font-size: 13px }
