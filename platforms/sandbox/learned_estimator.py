@@ -160,7 +160,8 @@ def _fit_wide(
     def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
         z = beta[0] + base + x @ beta[1:]
         # the intercept is penalised too: the smoothed campaign offset already carries the base rate
-        value = float(weight @ (np.logaddexp(0.0, z) - yf * z)) + 0.5 * l2 * float(beta @ beta)
+        # numpy reductions, not BLAS dot products: their summation order never depends on a thread count
+        value = float(np.sum(weight * (np.logaddexp(0.0, z) - yf * z))) + 0.5 * l2 * float(np.sum(beta * beta))
         residual = weight * (1.0 / (1.0 + np.exp(-z)) - yf)
         grad = np.concatenate([[residual.sum()], x.T @ residual]) + l2 * beta
         return value, grad

@@ -40,25 +40,35 @@ class ImpressionChunk:
 
 
 class LogStore:
+    """Append-only columns in arrays that grow by doubling, so appending a tick and reading every column are both
+    cheap (no re-concatenation of the whole history per read). :meth:`columns` returns views of the filled part."""
+
     def __init__(self) -> None:
-        self._chunks: list[ImpressionChunk] = []
-        self._merged: dict[str, np.ndarray] | None = None
+        self._arrays: dict[str, np.ndarray] | None = None
+        self._size = 0
 
     def append(self, chunk: ImpressionChunk) -> None:
-        if chunk.tick.shape[0]:
-            self._chunks.append(chunk)
-            self._merged = None
+        k = int(chunk.tick.shape[0])
+        if not k:
+            return
+        if self._arrays is None:
+            self._arrays = {name: np.empty(max(k, 1024), dtype=getattr(chunk, name).dtype) for name in _COLUMNS}
+        end = self._size + k
+        capacity = next(iter(self._arrays.values())).shape[0]
+        if end > capacity:
+            grown = max(end, 2 * capacity)
+            for name, array in self._arrays.items():
+                bigger = np.empty(grown, dtype=array.dtype)
+                bigger[: self._size] = array[: self._size]
+                self._arrays[name] = bigger
+        for name in _COLUMNS:
+            self._arrays[name][self._size : end] = getattr(chunk, name)
+        self._size = end
 
     def columns(self) -> dict[str, np.ndarray]:
-        if self._merged is None:
-            if not self._chunks:
-                self._merged = {name: np.zeros(0) for name in _COLUMNS}
-            else:
-                self._merged = {
-                    name: np.concatenate([getattr(c, name) for c in self._chunks]) for name in _COLUMNS
-                }
-                self._chunks = [ImpressionChunk(**self._merged)]
-        return self._merged
+        if self._arrays is None:
+            return {name: np.zeros(0) for name in _COLUMNS}
+        return {name: array[: self._size] for name, array in self._arrays.items()}
 
     def __len__(self) -> int:
         return int(self.columns()["tick"].shape[0])

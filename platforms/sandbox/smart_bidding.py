@@ -122,10 +122,12 @@ class SmartBidding:
             ref_s, ref_v, rem_s, rem_v = book.reference
             if now == 0:
                 return rem_s[0], rem_v[0]
-            w = self._decay ** (now - 1 - np.arange(now))
+            w = (self._decay ** (now - 1 - np.arange(now)))[:, None]  # numpy sums, not BLAS: thread-count proof
             prior_s, prior_v = _PRIOR_TICKS / TICKS_PER_DAY * rem_s[0], _PRIOR_TICKS / TICKS_PER_DAY * rem_v[0]
-            s_ratio = (w @ book.spend[:now] + prior_s) / np.maximum(w @ ref_s[:now] + prior_s, 1e-9)
-            v_ratio = (w @ book.conv[:now] + prior_v) / np.maximum(w @ ref_v[:now] + prior_v, 1e-9)
+            s_ratio = ((w * book.spend[:now]).sum(axis=0) + prior_s) / np.maximum(
+                (w * ref_s[:now]).sum(axis=0) + prior_s, 1e-9)
+            v_ratio = ((w * book.conv[:now]).sum(axis=0) + prior_v) / np.maximum(
+                (w * ref_v[:now]).sum(axis=0) + prior_v, 1e-9)
             return rem_s[now] * s_ratio, rem_v[now] * v_ratio
         if now == 0:
             return None
@@ -184,7 +186,7 @@ class SmartBidding:
             observed = float((np.nan_to_num(cols["convert_minute"][idx], nan=np.inf) <= now_minute).sum())
             ticks = np.fromiter(book.won_p, dtype=float, count=len(book.won_p))
             won = np.fromiter(book.won_p.values(), dtype=float, count=len(book.won_p))
-            expected = float(won @ _delay_cdf(tick - ticks)) if ticks.size else 0.0
+            expected = float(np.sum(won * _delay_cdf(tick - ticks))) if ticks.size else 0.0
             book.kappa = (observed + _KAPPA_PRIOR) / (expected + _KAPPA_PRIOR)
 
     def start_day(self, tick: int, estimator_changed: bool) -> None:
