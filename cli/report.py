@@ -12,11 +12,14 @@ from adpilot.errors import InvalidInput
 from cli import context
 from cli.output import console
 from cli.output import data as data_text
+from db.coordination import PeriodClaimRepository
 from db.performance import data_clock
 from db.reporting import ReportRepository
-from reports import build_report, collect_report
+from reports import build_report, collect_report, stuck_job_line
 
 __all__ = ["parse_since", "report"]
+
+STUCK_AFTER_S = 15 * 60
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -49,6 +52,10 @@ def report(
         account_id = account or repo.latest_account_id()
         campaigns = repo.campaigns(account_id) if account_id else []
         clocks = [c for c in (data_clock(session, c.id) for c in campaigns) if c is not None]
+        stuck = [  # the same test as `adpilot daemon status`: a claimed run not finished after 15 minutes
+            {"job": c.job_name, "period_start": c.period_start, "claimed_by": c.claimed_by, "claimed_at": c.claimed_at}
+            for c in PeriodClaimRepository(session).unfinished(STUCK_AFTER_S)
+        ]
     now = max(clocks) if clocks else datetime.now(UTC)
     start = parse_since(since, now)
     if start >= now:
@@ -57,6 +64,7 @@ def report(
             remedy="pick an earlier start, e.g. --since 7d",
         )
     data = collect_report(db, start=start, end=now, account_id=account_id, llm_backend=context.settings().llm_backend)
+    data.warnings = [stuck_job_line(job) for job in stuck]
     path = build_report(data, out)
     console.print(
         f"report for {start:%Y-%m-%d %H:%M} → {now:%Y-%m-%d %H:%M} UTC written to [bold]{data_text(path)}[/] "

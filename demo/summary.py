@@ -18,7 +18,7 @@ from db.performance import PerformanceRepository
 from db.reporting import ReportRepository, change_set_counts, llm_tokens
 from platforms.sandbox import SandboxPlatform
 from platforms.sandbox.scoreboard import scoreboard_of
-from reports import LP_SENTENCE, DailyScore, ReportData, comparison_rows, count_line, policy_results
+from reports import LP_SENTENCE, DailyScore, ReportData, comparison_rows, count_line, policy_results, stuck_job_line
 
 __all__ = ["daily_scores", "report_extras", "stuck_job_lines", "summarise", "summary_table"]
 
@@ -141,14 +141,8 @@ def _comparison_table(rows: list[dict[str, Any]], unit: str) -> Table:
 
 
 def stuck_job_lines(stuck: list[dict[str, Any]] | None) -> list[str]:
-    """One warning per job whose claim never finished: ``pacing_tick (period …, claimed at …) never finished``."""
-    lines = []
-    for job in stuck or []:
-        name = job.get("job_name") or job.get("job") or "?"
-        period = job.get("period_start") or job.get("period") or "?"
-        claimed = job.get("claimed_at") or "?"
-        lines.append(f"stuck job: {name} (period {period}, claimed at {claimed}) never finished")
-    return lines
+    """One warning per job whose claim never finished (``daemon status``'s ``stuck`` entries)."""
+    return [stuck_job_line(job) for job in stuck or []]
 
 
 def summary_table(summary: dict[str, Any]) -> RenderableType:

@@ -5,7 +5,7 @@ from reports.build import DailyScore, ReportData, build_report, collect_report
 from reports.comparison import PolicyResult, comparison_rows, policy_results
 from reports.plots import policy_days_png
 from reports.template import LP_SENTENCE
-from reports.wording import count_line
+from reports.wording import count_line, stuck_job_line
 
 __all__ = [
     "LP_SENTENCE",
@@ -18,4 +18,5 @@ __all__ = [
     "count_line",
     "policy_days_png",
     "policy_results",
+    "stuck_job_line",
 ]

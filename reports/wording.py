@@ -7,11 +7,12 @@ them (Jinja's autoescape in the report, ``rich.text.Text`` in the terminal)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from adpilot.money import format_micros
 
-__all__ = ["count_line", "describe_item", "effect_words", "format_ratio"]
+__all__ = ["count_line", "describe_item", "effect_words", "format_ratio", "stuck_job_line"]
 
 Names = Mapping[tuple[str, str], str]
 
@@ -128,3 +129,16 @@ def effect_words(effect: Mapping[str, Any] | None, currency: str = "") -> str:
     if not parts and effect.get("basis"):
         parts.append(str(effect["basis"]))
     return " · ".join(parts) or "-"
+
+
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if isinstance(value, datetime) else str(value)
+
+
+def stuck_job_line(job: Mapping[str, Any]) -> str:
+    """``stuck job: pacing_tick (period 2027-03-01 16:30 UTC, claimed by daemon-0 at …) never finished``, from
+    ``adpilot daemon status``'s ``stuck`` entries (``job``, ``period_start``, ``claimed_by``, ``claimed_at``)."""
+    name = job.get("job") or job.get("job_name") or "?"
+    period = _when(job.get("period_start") or job.get("period") or "?")
+    by = f" by {job['claimed_by']}" if job.get("claimed_by") else ""
+    return f"stuck job: {name} (period {period}, claimed{by} at {_when(job.get('claimed_at') or '?')}) never finished"

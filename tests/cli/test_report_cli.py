@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
 from cli.main import app
 from db.database import Database
+from db.schema import PeriodClaim
 from tests.reports.store import seed
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -36,6 +38,20 @@ def test_since_sets_the_header_and_the_totals(cli_env: str, database: Database, 
     text = _text(out.read_text())
     assert "2027-02-24 00:00 → 2027-03-03 00:00 UTC (7 days)" in text and "total (2 campaigns) 144.00 60" in text
     assert "Change-sets, agents and people: 9 proposed · 4 applied" in text  # the 10-day-old one is outside
+
+
+def test_a_stuck_job_is_a_warning_at_the_top(cli_env: str, database: Database, tmp_path) -> None:
+    seed(database)
+    with database.transaction() as s:
+        s.add(PeriodClaim(job_name="pacing_tick", period_start=datetime(2027, 3, 1, 16, 30, tzinfo=UTC),
+                          claimed_by="daemon-0", claimed_at=datetime.now(UTC) - timedelta(hours=1)))
+        s.add(PeriodClaim(job_name="sync", period_start=datetime(2027, 3, 1, 16, tzinfo=UTC), claimed_by="daemon-0",
+                          claimed_at=datetime.now(UTC) - timedelta(hours=1), finished_at=datetime.now(UTC)))
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
+    text = _text(out.read_text())
+    assert "⚠ stuck job: pacing_tick (period 2027-03-01 16:30 UTC, claimed by daemon-0 at " in text
+    assert text.count("stuck job") == 1  # the finished sync is not
 
 
 def test_since_errors_say_what_to_write(cli_env: str, database: Database) -> None:
