@@ -18,16 +18,21 @@ Partition DDL needs the owner of ``impression_logs``; a runtime role that is not
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from adpilot.errors import ConfigError
+from adpilot.errors import AdpilotError, ConfigError
 from db.database import Database
 from db.partitions import DEFAULT_PARTITION, PARENT, SCHEMA, LogPartition, PartitionRepository
 
+_LOCK_NOT_AVAILABLE = "55P03"
+
 __all__ = [
+    "PartitionMaintenanceBlocked",
     "PartitionMaintenanceDenied",
     "RetentionReport",
     "RetentionTooShort",
@@ -56,6 +61,13 @@ class PartitionMaintenanceDenied(ConfigError):
         "run the retention as the owner of the schema (the role `adpilot db upgrade` uses), e.g. a daemon "
         "connected with the owner's URL; the runtime role may read and write rows but not create or drop tables"
     )
+
+
+class PartitionMaintenanceBlocked(AdpilotError):
+    """A lock on ``impression_logs`` was not granted within ``db.partitions.LOCK_TIMEOUT`` (a long reader or writer
+    held it); nothing half-done is left, each step is one transaction."""
+
+    default_remedy = "nothing to do: the next daily run tries again (or run it when no long query reads the logs)"
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,19 @@ def _require_owner(database: Database) -> None:
         raise PartitionMaintenanceDenied(f"the connected role does not own {PARENT}: it cannot create or drop days")
 
 
+@contextmanager
+def _maintenance(database: Database) -> Iterator[PartitionRepository]:
+    """One maintenance transaction; a lock timeout becomes :class:`PartitionMaintenanceBlocked` (the store's error
+    translation would call it an unreachable database)."""
+    try:
+        with database.transaction() as session:
+            yield PartitionRepository(session)
+    except AdpilotError as exc:
+        if getattr(getattr(exc.__cause__, "orig", None), "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise PartitionMaintenanceBlocked(f"impression-log maintenance gave up waiting for a lock: {exc}") from exc
+        raise
+
+
 def apply_retention(
     database: Database, *, now: datetime, retention_days: int, training_window_days: int, ahead_days: int = 2
 ) -> RetentionReport:
@@ -107,12 +132,12 @@ def apply_retention(
     _require_owner(database)
     now = now.astimezone(UTC)
     cutoff = now - timedelta(days=retention_days)
-    with database.transaction() as session:
-        carved, deleted = PartitionRepository(session).carve_default(cutoff)
-    with database.transaction() as session:
-        created = PartitionRepository(session).ensure_days(now.date(), (now + timedelta(days=ahead_days)).date())
-    with database.transaction() as session:
-        dropped = PartitionRepository(session).drop_before(cutoff)
+    with _maintenance(database) as repo:
+        carved, deleted = repo.carve_default(cutoff)
+    with _maintenance(database) as repo:
+        created = repo.ensure_days(now.date(), (now + timedelta(days=ahead_days)).date())
+    with _maintenance(database) as repo:
+        dropped = repo.drop_before(cutoff)
     targets = []
     if carved or deleted:
         targets.append(f"{SCHEMA}.{DEFAULT_PARTITION}")

@@ -14,7 +14,7 @@ from adpilot.errors import ConfigError
 from adpilot.settings import load_settings
 from db.database import Database
 from db.partitions import DEFAULT_PARTITION, PartitionRepository, partition_name
-from db.retention import RetentionTooShort, apply_retention
+from db.retention import PartitionMaintenanceBlocked, RetentionTooShort, apply_retention
 from db.schema import PeriodClaim
 from db.sync import SyncRepository
 from scheduler.faults import FaultInjector
@@ -138,3 +138,19 @@ def test_retention_never_goes_below_the_training_window(logs_db: Database) -> No
     with logs_db.transaction() as session:
         days = [p.start.date() for p in PartitionRepository(session).partitions() if p.start is not None]
     assert days[0] == date(2031, 7, 8)
+
+
+def test_a_long_reader_defers_maintenance_instead_of_queueing_writers(
+    logs_db: Database,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill(logs_db)
+    monkeypatch.setattr("db.partitions.LOCK_TIMEOUT", "200ms")
+    with logs_db.engine.connect() as reader:  # e.g. a nightly training read, still open
+        reader.execute(text("SELECT count(*) FROM impression_logs")).scalar_one()
+        with pytest.raises(PartitionMaintenanceBlocked) as err:
+            apply_retention(logs_db, now=NOW, retention_days=30, training_window_days=28)
+        assert "next daily run" in err.value.remedy
+        reader.rollback()
+    report = apply_retention(logs_db, now=NOW, retention_days=30, training_window_days=28)
+    assert report.dropped and "d50" in where(logs_db)
