@@ -21,15 +21,17 @@ def demo(
     campaigns: int = typer.Option(5, min=1, max=5, help="campaigns in the demo account"),
     seed: int = typer.Option(0, help="seed of the simulated market"),
     llm: str = typer.Option("embedded", help="embedded | openai | fake"),
-    replicas: int = typer.Option(1, min=1, max=8, help="daemon replicas"),
-    day_seconds: float = typer.Option(
-        0.0, "--day-seconds", min=0.0, help="wall seconds per simulated day (default: 20 with --llm fake, else 90)"
-    ),
+    replicas: int = typer.Option(1, min=1, max=8, help="daemon replicas (more than one: not byte-reproducible)"),
     report: Path = typer.Option(Path("adpilot-demo.html"), "--report", help="where to write the HTML report"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
-    agents: bool = typer.Option(True, "--agents/--no-agents", help="--no-agents: the baseline week (sync + pacing)"),
+    agents: bool = typer.Option(True, "--agents/--no-agents", help="--no-agents: the week with sync + pacing only"),
+    compare: bool = typer.Option(True, "--compare/--no-compare",
+                                 help="replay the week under the static and rules baselines on the same seed"),
+    stall_s: float = typer.Option(900.0, "--stall-seconds", min=10.0,
+                                  help="stop when the simulation makes no progress for this long (a stuck job)"),
 ) -> None:
-    """Run the sandbox, the webhook receiver, the daemon and the agents for a simulated week."""
+    """A simulated week of the whole system on a stepped clock (the market moves on only when every job due has
+    finished), then the same week under baselines: "adpilot vs what you would have had"."""
     if llm not in ("embedded", "openai", "fake"):
         raise InvalidInput(f"unknown --llm {llm!r}", remedy="use embedded, openai or fake")
     cfg = context.settings()
@@ -42,7 +44,8 @@ def demo(
         replicas=replicas,
         report=report,
         agents=agents,
-        day_seconds=day_seconds or (20.0 if llm == "fake" else 90.0),
+        compare=compare,
+        stall_s=stall_s,
     )
     result = run_demo(cfg, options, console=console)
     if as_json:

@@ -62,7 +62,9 @@ class SimClockRepository:
         """How many work items created at or after ``since`` (wall time) are not finished, and the first few."""
         where = (AgentRun.status.in_(_OPEN), AgentRun.created_at >= since)
         count = int(self.session.scalar(select(func.count()).select_from(AgentRun).where(*where)) or 0)
-        rows = self.session.scalars(select(AgentRun).where(*where).order_by(AgentRun.id).limit(limit)) if count else []
+        if not count:
+            return 0, []
+        rows = self.session.scalars(select(AgentRun).where(*where).order_by(AgentRun.id).limit(limit))
         return count, [OpenItem(r.id, r.kind, r.status, r.attempts, r.campaign_id, r.last_error) for r in rows]
 
     def wall_now(self) -> datetime:

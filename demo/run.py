@@ -24,15 +24,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
 from adpilot.errors import AdpilotError
-from adpilot.money import format_micros
 from adpilot.settings import Settings
 from agents.llm.health import LLM_REMEDY, probe_in_subprocess
 from db import migrate
 from db.database import Database, open_database
 from db.schema import AdAccount, Campaign, PeriodClaim
-from demo.summary import daily_scores, summarise
+from demo.summary import daily_scores, report_extras, summarise
 from platforms.sandbox.clock import DEFAULT_START
 from reports import build_report, collect_report
+from scheduler.status import daemon_status
 from simulation import POLICIES, SCRIPTED_HUMAN, Policy, WeekRun, WeekSpec, run_week
 from simulation.processes import child_env, parent_environ
 from simulation.scratch import ScratchServer
@@ -48,6 +48,7 @@ class DemoOptions:
     campaigns: int = 5
     seed: int = 0
     llm: str = "embedded"
+    replicas: int = 1
     agents: bool = True  # False: the same week with sync and pacing only
     compare: bool = True  # replay the week under the baselines of REPLAYED
     report: Path | None = None
@@ -109,7 +110,7 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
     if policy.agents and policy.llm != "fake":
         _smoke_test_llm(settings, policy.llm, console)
     spec = WeekSpec(policy, seed=options.seed, days=options.days, campaigns=options.campaigns,
-                    start=_next_free_start(database), stall_s=options.stall_s)
+                    start=_next_free_start(database), stall_s=options.stall_s, replicas=options.replicas)
     week = _with_progress(console, f"{policy.name}: simulated day", options.days,
                           lambda progress: run_week(settings, spec, database=database, log_dir=log_dir,
                                                     progress=progress))
@@ -204,22 +205,13 @@ def _finish(database: Database, week: WeekRun, spec: WeekSpec, options: DemoOpti
     summary["policy"] = spec.policy.name
     summary["week"] = week.summary
     summary["comparison"] = [_comparison_row(week.summary), *(_comparison_row(r) for r in replays)]
+    summary["stuck_jobs"] = [
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in job.items()}
+        for job in daemon_status(database).stuck
+    ]
     report = None
     if options.report is not None:
         data = collect_report(database, start=start, end=end, account_id=week.account_id)
         data.scores, data.title = scores, "adpilot demo"
-        data.summary = [
-            {
-                "campaign": c["name"],
-                "spend": format_micros(c["spend_micros"]),
-                "conversions": c["conversions"],
-                "cpa": format_micros(c["cpa_micros"]),
-                "target_cpa": format_micros(c["target_cpa_micros"]),
-                "pct_of_lp": "-" if c["pct_of_lp"] is None else f"{c['pct_of_lp']}%",
-            }
-            for c in summary["campaigns"]
-        ]
-        if hasattr(data, "comparison"):
-            data.comparison = summary["comparison"]
-        report = build_report(data, options.report)
+        report = build_report(report_extras(data, summary, llm_backend=spec.policy.llm), options.report)
     return DemoResult(summary, report, week.account_id, log_dir, seconds)

@@ -38,6 +38,7 @@ from db.sim_clock import SimClockRepository
 from db.work_queue import WorkQueue
 from platforms.sandbox import SandboxConfig, SandboxPlatform, WebhookConfig, WebhookSender
 from platforms.sandbox.clock import DEFAULT_START, TICK, TICKS_PER_DAY
+from scheduler.jobs.sync import sync_platform
 from scheduler.stepper import Stepper
 from simulation.outcome import week_summary
 from simulation.policies import Policy
@@ -71,6 +72,7 @@ class WeekSpec:
     start: datetime = DEFAULT_START  # a Monday 00:00 UTC: the market depends on tick numbers and weekdays only
     stall_s: float = 900.0
     env: tuple[tuple[str, str], ...] = ()  # extra ADPILOT_* settings for the children (e.g. a retention)
+    replicas: int = 1  # daemon replicas; with more than one the order of work within a step is not fixed
 
 
 @dataclass
@@ -170,23 +172,25 @@ class _Loop:
         sender = WebhookSender(WebhookConfig(url=f"http://127.0.0.1:{receiver_port}/webhooks/sandbox", secret=secret))
         platform = _platform(spec, self.tag, sender)
         env = self._env(secret)
-        clock, replica = f"sim:{self.tag}", f"sim-{self.tag}"
+        clock = f"sim:{self.tag}"
+        replicas = [f"sim-{self.tag}-{i}" for i in range(spec.replicas)]
         with self.database.transaction() as session:
             since = SimClockRepository(session).wall_now()
-        stepper = Stepper(self.database, clock, [replica], since, stall_s=spec.stall_s, check=self._check)
+        stepper = Stepper(self.database, clock, replicas, since, stall_s=spec.stall_s, check=self._check)
         server = SandboxServer(platform, sandbox_port).start()
         try:
             receiver = Child("webhooks", ["webhooks", "serve", "--port", str(receiver_port)], env, self.log_dir)
             self.children.append(receiver)
             wait_healthy(f"http://127.0.0.1:{receiver_port}/healthz", timeout_s=120, child=receiver)
             plugins = [arg for p in spec.policy.plugins for arg in ("--plugin", p)]
-            self.children.append(Child("daemon", [
-                "daemon", "run", "--clock", "stepped", "--clock-name", clock, "--platform-url", server.url,
-                "--replica-id", replica, "--workers", "1", "--lease-seconds", "900", "--poll-seconds", "0.02",
-                "--min-fire-seconds", "0.02", "--heartbeat-seconds", "2", "--retry-base-seconds", "0.5",
-                "--shutdown-grace-seconds", "10",  # under Child.stop's 20 s before SIGKILL (issue 12: stale replica)
-                *plugins,
-            ], env, self.log_dir))
+            for i, replica in enumerate(replicas):
+                self.children.append(Child(f"daemon-{i}" if spec.replicas > 1 else "daemon", [
+                    "daemon", "run", "--clock", "stepped", "--clock-name", clock, "--platform-url", server.url,
+                    "--replica-id", replica, "--workers", "1", "--lease-seconds", "900", "--poll-seconds", "0.02",
+                    "--min-fire-seconds", "0.02", "--heartbeat-seconds", "2", "--retry-base-seconds", "0.5",
+                    "--shutdown-grace-seconds", "10",  # under Child.stop's 20 s before SIGKILL (a stale replica)
+                    *plugins,
+                ], env, self.log_dir))
             account_id = self._drive(platform, server.url, stepper, budgets)
         finally:
             for child in reversed(self.children):
@@ -194,6 +198,10 @@ class _Loop:
             server.stop()
             sender.close()
         end = spec.start + timedelta(days=spec.days)
+        # the hourly syncs re-read 6 h; conversions attributed to older hours arrive later: one full re-read so the
+        # store's totals are the platform's (the old demo showed fewer conversions than the platform reported)
+        sync_platform(self.database, platform, "sandbox", end=end, stats_lookback=end - spec.start,
+                      impression_lookback=timedelta(0))
         evaluate_outcomes(self.database, now=end)
         summary = _summary(platform, spec, budgets)
         with self.database.transaction() as session:
