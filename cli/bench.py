@@ -125,6 +125,7 @@ def system(
     plot: Path | None = typer.Option(None, "--plot", help="write % of LP* per day per policy to this PNG"),
     stall_s: float = typer.Option(900.0, "--stall-seconds", min=10.0,
                                   help="give up when the simulation makes no progress for this long"),
+    jobs: int = typer.Option(2, "--jobs", min=1, max=8, help="weeks run side by side (results do not change)"),
 ) -> None:
     """The whole loop (store, sync, models, pacer, agents, change-sets, guardrails, apply) on the stepped sandbox,
     side by side with baselines on identical markets (EVALUATION.md §5)."""
@@ -139,7 +140,7 @@ def system(
     with week_bars() as on_week:
         result = run(settings, seeds=list(range(seed, seed + seeds)), days=days, campaigns=campaigns,
                      policies=chosen, llm=llm, log_dir=settings.data_dir / "bench-system", stall_s=stall_s,
-                     on_week=on_week)
+                     on_week=on_week, jobs=jobs)
     if plot is not None:
         from reports.plots import policy_days_png
 

@@ -27,7 +27,6 @@ from db.schema import AdAccount, AudienceSegment, Campaign, Creative, Impression
 
 __all__ = ["CampaignRef", "SyncRepository", "WindowTotals"]
 
-_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -96,29 +95,19 @@ class SyncRepository:
         ).returning(Campaign.id)
         return int(self.session.execute(upsert).scalar_one())
 
-    def upsert_segment(
-        self,
-        *,
-        campaign_id: int,
-        external_id: str,
-        name: str,
-        definition: dict[str, Any],
-        bid_modifier: float,
-        excluded: bool,
-    ) -> int:
-        stmt = insert(AudienceSegment).values(
-            campaign_id=campaign_id,
-            external_id=external_id,
-            name=name,
-            definition=definition,
-            bid_modifier=Decimal(str(round(bid_modifier, 4))),
-            excluded=excluded,
-        )
+    def upsert_segments(self, campaign_id: int, segments: Sequence[dict[str, Any]]) -> None:
+        """A campaign's segments in one executemany (``external_id, name, definition, bid_modifier, excluded``):
+        one statement per segment made every sync ~20 round trips per campaign slower."""
+        if not segments:
+            return
+        rows = [{**seg, "campaign_id": campaign_id, "bid_modifier": Decimal(str(round(seg["bid_modifier"], 4)))}
+                for seg in segments]
+        stmt = insert(AudienceSegment)
         upsert = stmt.on_conflict_do_update(
             index_elements=["campaign_id", "external_id"],
             set_={k: stmt.excluded[k] for k in ("name", "definition", "bid_modifier", "excluded")},
-        ).returning(AudienceSegment.id)
-        return int(self.session.execute(upsert).scalar_one())
+        )
+        self.session.execute(upsert, rows)
 
     def upsert_creative(
         self,
@@ -151,26 +140,29 @@ class SyncRepository:
     def upsert_performance(self, rows: Sequence[dict[str, Any]]) -> int:
         """Rows keyed by store ids ``campaign_id, segment_id, creative_id, hour_start``; figures are replaced."""
         figures = ("impressions", "clicks", "conversions", "spend_micros", "revenue_micros")
-        for start in range(0, len(rows), _BATCH):
-            stmt = insert(PerformanceHour).values(list(rows[start : start + _BATCH]))
+        if rows:
+            stmt = insert(PerformanceHour)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["campaign_id", "segment_id", "creative_id", "hour_start"],
                 set_={k: stmt.excluded[k] for k in figures},
             )
-            self.session.execute(stmt)
+            # executemany: one compiled statement, batched by SQLAlchemy's insertmanyvalues; a multi-VALUES
+            # statement built per call is compiled (and parsed by psycopg) anew every time, which made the
+            # hourly sync cost seconds
+            self.session.execute(stmt, list(rows))
         return len(rows)
 
     def upsert_impressions(self, rows: Sequence[dict[str, Any]]) -> int:
         """Rows keyed by ``campaign_id, external_id, occurred_at`` (the partition key is part of every unique key
         of the partitioned table; an impression's time never changes); a late conversion updates ``converted_at``.
         A row for a day without its own partition lands in the default partition (``db.partitions``)."""
-        for start in range(0, len(rows), _BATCH):
-            stmt = insert(ImpressionLog).values(list(rows[start : start + _BATCH]))
+        if rows:
+            stmt = insert(ImpressionLog)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["campaign_id", "external_id", "occurred_at"],
                 set_={"clicked": stmt.excluded.clicked, "converted_at": stmt.excluded.converted_at},
             )
-            self.session.execute(stmt)
+            self.session.execute(stmt, list(rows))  # executemany (see upsert_performance)
         return len(rows)
 
     def latest_hour(self) -> datetime | None:

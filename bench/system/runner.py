@@ -5,7 +5,8 @@ auctions, competitors and outcome draws: common random numbers), loop policies e
 own. Per policy: % of LP* (mean, 95 % t-interval over seeds, per seed), conversions, spend, CPA over target and the
 largest day's spend over its budget. Paired differences in % of LP* against every baseline, seed by seed, with 95 %
 t-intervals. One (policy, seed) pair is run twice to check that the result is reproducible. Policies whose runs are
-identical by construction (``adpilot`` with ``--llm fake`` is ``adpilot_no_llm``) run once.
+identical by construction (``adpilot`` with ``--llm fake`` is ``adpilot_no_llm``) run once. ``jobs`` weeks run side
+by side.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -90,27 +92,22 @@ class _Runner:
                  on_week: Callable[[str], Progress]) -> None:
         self.settings, self.days, self.campaigns, self.log_dir = settings, days, campaigns, log_dir
         self.stall_s, self.on_week = stall_s, on_week
-        self._server: ScratchServer | None = None
-
-    def server(self) -> ScratchServer:
-        if self._server is None:
-            database = open_database(self.settings)  # the configured store's server (or the embedded one)
-            self._server = ScratchServer(database.engine.url.render_as_string(hide_password=False))
-            database.dispose()
-        return self._server
+        database = open_database(settings)  # the configured store's server (or the embedded one)
+        self._server = ScratchServer(database.engine.url.render_as_string(hide_password=False))
+        database.dispose()
+        self._server.prepare_template()  # once, before weeks run side by side
 
     def week(self, policy: Policy, seed: int) -> tuple[dict[str, Any], float]:
         spec = WeekSpec(policy, seed=seed, days=self.days, campaigns=self.campaigns, stall_s=self.stall_s)
         progress = self.on_week(f"{policy.name} · seed {seed}")
         started = time.monotonic()
-        scope = self.server().database(policy.name) if policy.loop else nullcontext(None)
+        scope = self._server.database(policy.name) if policy.loop else nullcontext(None)
         with scope as database:
             week = run_week(self.settings, spec, database=database, log_dir=self.log_dir, progress=progress)
         return week.summary, time.monotonic() - started
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.dispose()
+        self._server.dispose()
 
 
 def run(
@@ -124,6 +121,7 @@ def run(
     log_dir: Path,
     stall_s: float,
     on_week: Callable[[str], Progress],
+    jobs: int = 1,
 ) -> dict[str, Any]:
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
@@ -131,26 +129,28 @@ def run(
     chosen = {name: POLICIES[name].with_llm(llm) if name == "adpilot" else POLICIES[name] for name in policies}
     t0 = time.monotonic()
     runner = _Runner(settings, days, campaigns, log_dir, stall_s, on_week)
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
-    seconds: dict[str, list[float]] = {name: [] for name in chosen}
+    unique: dict[tuple[Any, ...], str] = {}
     same_as: dict[str, str] = {}
+    for name, policy in chosen.items():
+        twin = unique.setdefault(_key(policy), name)
+        if twin != name:
+            same_as[name] = twin
+    repeat = next(n for n in ("rules", "adpilot_no_llm", "adpilot", *chosen) if n in chosen and n not in same_as)
+    tasks = [(name, seed) for seed in seeds for name in chosen if name not in same_as] + [(repeat, seeds[0])]
     try:
-        for seed in seeds:
-            done: dict[tuple[Any, ...], str] = {}
-            for name, policy in chosen.items():
-                twin = done.get(_key(policy))
-                if twin is not None:
-                    same_as[name] = twin
-                    results[name].append({**results[twin][-1], "policy": name})
-                    seconds[name].append(0.0)
-                    continue
-                summary, took = runner.week(policy, seed)
-                results[name].append(summary)
-                seconds[name].append(took)
-                done[_key(policy)] = name
-        check = _reproducibility(runner, chosen, results, seeds[0])
+        # weeks are independent (own markets, own stores, stepped clocks), so they may run side by side: each is
+        # mostly waiting on its daemon, and the stepped clock makes the result independent of the timing
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            outcomes = list(pool.map(lambda task: runner.week(chosen[task[0]], task[1]), tasks))
     finally:
         runner.close()
+    found = dict(zip(tasks[:-1], outcomes[:-1], strict=True))
+    results = {name: [found[(same_as.get(name, name), seed)][0] | {"policy": name} for seed in seeds]
+               for name in chosen}
+    seconds = {name: [0.0 if name in same_as else found[(name, seed)][1] for seed in seeds] for name in chosen}
+    again = outcomes[-1][0]
+    check = {"policy": repeat, "seed": seeds[0],
+             "identical": json.dumps(again, sort_keys=True) == json.dumps(results[repeat][0], sort_keys=True)}
     return {
         "benchmark": "system",
         "seeds": list(seeds),
@@ -164,19 +164,9 @@ def run(
         "reproducible": check["identical"],
         "reproducibility_check": check,
         "targets": _targets(results),
+        "jobs": jobs,
         "seconds": round(time.monotonic() - t0, 1),
     }
-
-
-def _reproducibility(runner: _Runner, chosen: dict[str, Policy], results: dict[str, list[dict[str, Any]]],
-                     seed: int) -> dict[str, Any]:
-    """Re-run the cheapest loop policy (else the first policy) on the first seed and compare byte for byte."""
-    order = [n for n in ("rules", "adpilot_no_llm", "adpilot") if n in chosen] + list(chosen)
-    name = order[0]
-    again, _ = runner.week(chosen[name], seed)
-    first = results[name][0]
-    return {"policy": name, "seed": seed,
-            "identical": json.dumps(again, sort_keys=True) == json.dumps(first, sort_keys=True)}
 
 
 def _targets(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

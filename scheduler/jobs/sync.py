@@ -66,12 +66,12 @@ def _upsert_campaign(repo: SyncRepository, platform: AdPlatform, account_id: int
         target_cpa_micros=campaign.target_cpa_micros, bid_multiplier=controls.bid_multiplier,
         frequency_cap_per_day=controls.frequency_cap_per_day,
     )
-    for segment in segments:
-        repo.upsert_segment(
-            campaign_id=campaign_id, external_id=segment.id, name=segment.name, definition=dict(segment.attributes),
-            bid_modifier=float(controls.segment_modifiers.get(segment.id, 1.0)),
-            excluded=segment.id in controls.excluded_segments,
-        )
+    repo.upsert_segments(campaign_id, [
+        {"external_id": segment.id, "name": segment.name, "definition": dict(segment.attributes),
+         "bid_modifier": float(controls.segment_modifiers.get(segment.id, 1.0)),
+         "excluded": segment.id in controls.excluded_segments}
+        for segment in segments
+    ])
     for creative in platform.list_creatives(campaign.id):
         disapproved = creative.status is CreativeStatus.DISAPPROVED
         repo.upsert_creative(
