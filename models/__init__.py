@@ -2,9 +2,10 @@
 CVR), calibration, metrics, the artifact format, the registry service and the predictor used by the tools.
 
 Modules (one concept each): ``features`` / ``text`` (feature spec), ``datasets`` (loaders), ``lgbm`` / ``layers`` /
-``deep`` (trainers), ``training`` (the pipeline), ``cvr`` (ESMM with label maturity), ``calibration``, ``metrics``,
-``drift`` (PSI), ``bundle`` / ``artifacts`` (a trained model and its bytes), ``predictor`` (serving), ``registry``
-(the service over ``db.model_registry``), ``errors``.
+``deep`` (trainers; ``deep_config`` keeps PyTorch out of processes that need no deep model), ``training`` (the
+pipeline), ``cvr`` (ESMM with label maturity), ``calibration``, ``metrics``, ``drift`` (PSI), ``bundle`` /
+``artifacts`` (a trained model and its bytes), ``predictor`` (serving), ``registry`` (the service over
+``db.model_registry``), ``lifecycle`` (nightly retraining), ``errors``.
 """
 
 from models.bundle import TrainedModel
@@ -18,7 +19,7 @@ from models.datasets import (
     load_impression_logs,
     load_talkingdata,
 )
-from models.deep import DeepConfig
+from models.deep_config import DeepConfig
 from models.errors import (
     ArtifactCorrupt,
     ArtifactError,

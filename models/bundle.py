@@ -15,7 +15,6 @@ import numpy as np
 
 from models.artifacts import pack, unpack
 from models.calibration import Calibrator
-from models.deep import DeepScorer
 from models.errors import ArtifactCorrupt, ArtifactMismatch
 from models.features import FeatureSpec
 from models.lgbm import LgbmScorer
@@ -75,6 +74,8 @@ def scorer_from_bytes(algo: str, data: bytes) -> Scorer:
     if algo == "lgbm":
         return LgbmScorer.from_bytes(data)
     if algo == "dcnv2":
+        from models.deep import DeepScorer  # PyTorch only for a deep artifact
+
         return DeepScorer.from_bytes(data)
     if algo == "linear":
         return LinearScorer.from_bytes(data)

@@ -10,32 +10,17 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import torch
 from torch import nn
 
+from models.deep_config import DeepConfig
 from models.errors import TrainingError
 from models.layers import MLP, CrossNetV2, FeatureInput
 
 __all__ = ["DCNv2", "DeepConfig", "DeepScorer", "train_deep"]
-
-
-@dataclass(frozen=True)
-class DeepConfig:
-    embed_dim: int = 8
-    cross_layers: int = 2
-    hidden: tuple[int, ...] = (128, 64)
-    dropout: float = 0.2
-    learning_rate: float = 2e-3
-    weight_decay: float = 1e-5
-    embed_l2: float = 1e-5
-    batch_size: int = 256
-    max_epochs: int = 30
-    patience: int = 3
-    num_threads: int = 2
-    seed: int = 0
 
 
 class DCNv2(nn.Module):

@@ -19,7 +19,7 @@ import numpy as np
 from models.bundle import BlendScorer, Head, ModelKind, Scorer, TrainedModel, sigmoid
 from models.calibration import CalibrationMethod, fit_calibrator
 from models.datasets import LabelledFrame
-from models.deep import DeepConfig, train_deep
+from models.deep_config import DeepConfig
 from models.drift import reference_stats
 from models.errors import TrainingError
 from models.features import FeatureSpec
@@ -56,6 +56,8 @@ def _split(n: int, valid_fraction: float) -> int:
 def _fit_scorer(
     x_fit: np.ndarray, y_fit: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, spec: FeatureSpec, cfg: TrainConfig
 ) -> tuple[Scorer, np.ndarray]:
+    from models.deep import train_deep  # PyTorch only when a deep model is asked for
+
     if cfg.algo == "dcnv2":
         return train_deep(x_fit, y_fit, x_val, y_val, cardinalities=spec.cardinalities, config=cfg.deep)
     if cfg.algo == "linear":
