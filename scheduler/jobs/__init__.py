@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.jobs import agent_cycles, agents, anomalies, hooks, inbox, pacing, sandbox_clock, sync
+from scheduler.jobs import agent_cycles, agents, anomalies, hooks, inbox, pacing, retention, sandbox_clock, sync
 from scheduler.registry import JobRegistry
 
 __all__ = ["register_builtin"]
@@ -19,6 +19,7 @@ def register_builtin(registry: JobRegistry, *, has_platform: bool, simulated: bo
     else:
         log.info("no platform configured: stats sync and sandbox clock are not scheduled")
     pacing.register(registry)
+    retention.register(registry)
     anomalies.register(registry)
     agent_cycles.register(registry)
     agents.register(registry)

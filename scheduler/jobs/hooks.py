@@ -77,7 +77,8 @@ def register(registry: JobRegistry, log: Any) -> list[str]:
     retrain = _service("models.lifecycle", "retrain_and_promote")
     if retrain is not None:
         registry.schedule(ScheduledJob("model_retraining", timedelta(days=1), plan=_daily(RETRAIN_KIND)))
-        registry.handle(RETRAIN_KIND, lambda ctx, item: retrain(ctx.database))
+        registry.handle(RETRAIN_KIND, lambda ctx, item: retrain(
+            ctx.database, training_window_days=ctx.settings.model_training_window_days if ctx.settings else None))
     else:
         missing.append("model_retraining (models.lifecycle.retrain_and_promote not found)")
     for name in missing:
