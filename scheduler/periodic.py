@@ -46,7 +46,7 @@ class PeriodRunner:
         step = self.job.period
         oldest = current - self.job.catch_up * step
         first = oldest if self.last_seen is None else self.last_seen + step
-        if self.job.latest_only and first < oldest:
+        if self.job.latest_only and first < oldest and not (self.coalesce_inline and self.job.run is not None):
             skipped = (oldest - first) // step
             self.log.warning("job behind the clock: stale periods skipped", skipped=skipped,
                              first_skipped=first.isoformat(), running=oldest.isoformat())
