@@ -199,7 +199,7 @@ class SyncRepository:
             stmt = stmt.where(AdAccount.platform == platform)
         if active_only:
             stmt = stmt.where(Campaign.status == "active")
-        return [CampaignRef(*row) for row in self.session.execute(stmt).tuples()]
+        return [CampaignRef(*row) for row in self.session.execute(stmt)]
 
     def window_totals(self, campaign_id: int, start: datetime, end: datetime) -> WindowTotals:
         """Sums over ``[start, end)`` of the campaign's hourly facts, and how many distinct hours had rows."""
