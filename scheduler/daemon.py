@@ -251,9 +251,14 @@ class Daemon:
             now = self.ctx.clock.refresh()
             if now == self._stepped_to:
                 return
-            with self._gate:
+            while not self._gate.acquire(timeout=0.2):  # a long item holds it; never block shutdown on it
+                if self.stop_event.is_set():
+                    return
+            try:
                 for runner in self._runners:
                     runner.fire(now)
+            finally:
+                self._gate.release()
             if all(runner.covers(now) for runner in self._runners):
                 with self.database.transaction() as session:
                     SimClockRepository(session).stepped(self.config.replica_id, now)
