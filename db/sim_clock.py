@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from db.enums import AgentRunStatus
@@ -58,9 +58,12 @@ class SimClockRepository:
         rows = self.session.execute(select(Replica.id, Replica.stepped_to).where(Replica.id.in_(replica_ids)))
         return {rid: stepped for rid, stepped in rows}
 
-    def open_items(self, since: datetime, limit: int = 20) -> tuple[int, list[OpenItem]]:
-        """How many work items created at or after ``since`` (wall time) are not finished, and the first few."""
-        where = (AgentRun.status.in_(_OPEN), AgentRun.created_at >= since)
+    def open_items(self, since: datetime | None = None, limit: int = 20) -> tuple[int, list[OpenItem]]:
+        """How many work items (created at or after ``since``, wall time, when given) are not finished, and the
+        first few."""
+        where: list[ColumnElement[bool]] = [AgentRun.status.in_(_OPEN)]
+        if since is not None:
+            where.append(AgentRun.created_at >= since)
         count = int(self.session.scalar(select(func.count()).select_from(AgentRun).where(*where)) or 0)
         if not count:
             return 0, []

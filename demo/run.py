@@ -116,7 +116,7 @@ def run_demo(settings: Settings, options: DemoOptions, *, console: Console) -> D
                                                     progress=progress))
     assert week.account_id is not None
     _retire_stale_demo_accounts(database)
-    replays = _replays(settings, spec, options, log_dir, console) if options.compare else []
+    replays = _replays(settings, database, spec, options, log_dir, console) if options.compare else []
     result = _finish(database, week, spec, options, replays, log_dir, time.monotonic() - t0)
     return result
 
@@ -135,12 +135,11 @@ def _with_progress(console: Console, label: str, days: int, run: Any) -> WeekRun
     return week
 
 
-def _replays(settings: Settings, spec: WeekSpec, options: DemoOptions, log_dir: Path,
+def _replays(settings: Settings, database: Database, spec: WeekSpec, options: DemoOptions, log_dir: Path,
              console: Console) -> list[dict[str, Any]]:
     """The same week on the same seed under the baselines (scratch stores, dropped afterwards)."""
     out = []
-    database = open_database(settings)
-    server = ScratchServer(database.engine.url.render_as_string(hide_password=False))
+    server = ScratchServer.beside(database)
     try:
         for name in REPLAYED:
             replay = WeekSpec(POLICIES[name], seed=spec.seed, days=spec.days, campaigns=spec.campaigns,
@@ -155,7 +154,6 @@ def _replays(settings: Settings, spec: WeekSpec, options: DemoOptions, log_dir: 
             out.append(week.summary)
     finally:
         server.dispose()
-        database.dispose()
     return out
 
 

@@ -38,6 +38,11 @@ class ScratchServer:
         self._admin = make_engine(self.base.set(database="postgres").render_as_string(hide_password=False))
         self._template_ready = False
 
+    @classmethod
+    def beside(cls, database: Database) -> ScratchServer:
+        """Scratch databases on the server of an open store (the configured one, or the embedded one)."""
+        return cls(database.engine.url.render_as_string(hide_password=False))
+
     def url_of(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from simulation.week import Progress, TickEnd
 __all__ = ["run"]
 
 _MB = 1024 * 1024
-_EPOCH_WALL = "1970-01-01T00:00:00+00:00"
 
 
 class _Recorder:
@@ -44,7 +42,7 @@ class _Recorder:
 
     def __call__(self, end: TickEnd) -> None:
         with end.database.transaction() as session:
-            open_items, _ = SimClockRepository(session).open_items(datetime.fromisoformat(_EPOCH_WALL))
+            open_items, _ = SimClockRepository(session).open_items()
             self.max_queue_today = max(self.max_queue_today, open_items)
             self.nonempty_ticks += open_items > 0
             if end.tick % TICKS_PER_DAY:
@@ -68,7 +66,7 @@ def run(settings: Settings, *, days: int, campaigns: int, seed: int, retention_d
         stall_s: float, on_week: Callable[[str], Progress]) -> dict[str, Any]:
     t0 = time.monotonic()
     base = open_database(settings)
-    server = ScratchServer(base.engine.url.render_as_string(hide_password=False))
+    server = ScratchServer.beside(base)
     base.dispose()
     recorder = _Recorder()
     env = (("ADPILOT_MODEL_TRAINING_WINDOW_DAYS", str(retention_days)),

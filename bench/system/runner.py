@@ -93,7 +93,7 @@ class _Runner:
         self.settings, self.days, self.campaigns, self.log_dir = settings, days, campaigns, log_dir
         self.stall_s, self.on_week = stall_s, on_week
         database = open_database(settings)  # the configured store's server (or the embedded one)
-        self._server = ScratchServer(database.engine.url.render_as_string(hide_password=False))
+        self._server = ScratchServer.beside(database)
         database.dispose()
         self._server.prepare_template()  # once, before weeks run side by side
 
